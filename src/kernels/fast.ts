@@ -3,6 +3,7 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
 import { chunkCount, dropoutChunks } from './dropout-mask.js';
+import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { FloatArray, GemmArgs, Kernels } from './types.js';
 
@@ -339,7 +340,7 @@ function scatterAddRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArr
 function withGemm(name: string, gemm: (g: GemmArgs) => void): Kernels {
   return {
     name, gemm, spmm, spmmT, gspmm, gspmmT, sddmmDot, sddmmAdd,
-    edgeSoftmax, edgeSoftmaxBackward, gatherRows, scatterAddRows,
+    edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
     // the chunked loop is already as direct as it gets on one thread; its reference twin is the same function
     dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
   };

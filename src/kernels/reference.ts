@@ -124,6 +124,32 @@ function edgeSoftmaxBackward(a: CsrMatrix, alpha: FloatArray, g: FloatArray, hea
   }
 }
 
+/** The unfused composition: sddmmAdd -> LeakyReLU -> edgeSoftmax. */
+function gatAttention(a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): void {
+  const logits = new Float64Array(out.length);
+  sddmmAdd(a, u, v, heads, logits);
+  for (let k = 0; k < logits.length; k++) if (!(logits[k] > 0)) logits[k] *= slope;
+  edgeSoftmax(a, logits, heads, out);
+}
+
+function gatAttentionBackward(
+  a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+  du: FloatArray | null, dv: FloatArray | null,
+): void {
+  const d = new Float64Array(alpha.length);
+  edgeSoftmaxBackward(a, alpha, g, heads, d);
+  for (let i = 0; i < a.rows; i++) {
+    for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
+      const j = a.indices[k];
+      for (let h = 0; h < heads; h++) {
+        const dk = u[i * heads + h] + v[j * heads + h] > 0 ? d[k * heads + h] : d[k * heads + h] * slope;
+        if (du) du[i * heads + h] += dk;
+        if (dv) dv[j * heads + h] += dk;
+      }
+    }
+  }
+}
+
 function gatherRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArray): void {
   for (let r = 0; r < idx.length; r++) {
     for (let t = 0; t < f; t++) out[r * f + t] = x[idx[r] * f + t];
@@ -147,6 +173,8 @@ export const referenceKernels: Kernels = {
   sddmmAdd,
   edgeSoftmax,
   edgeSoftmaxBackward,
+  gatAttention,
+  gatAttentionBackward,
   gatherRows,
   scatterAddRows,
   dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),

@@ -46,6 +46,13 @@ export interface Kernels {
   edgeSoftmax(a: CsrMatrix, e: FloatArray, heads: number, out: FloatArray): void;
   /** gradient of edgeSoftmax: out[k, h] = alpha[k, h] * (g[k, h] - sum_{k' in row} alpha[k', h] g[k', h]) */
   edgeSoftmaxBackward(a: CsrMatrix, alpha: FloatArray, g: FloatArray, heads: number, out: FloatArray): void;
+  /** fused GAT attention: out[k, h] = edge softmax over row i of leakyRelu(u[i, h] + v[j_k, h], slope) */
+  gatAttention(a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): void;
+  /** gradient of gatAttention w.r.t. u and v (either may be null) given g = dLoss/dalpha; accumulates */
+  gatAttentionBackward(
+    a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+    du: FloatArray | null, dv: FloatArray | null,
+  ): void;
   /** out[r, :] = x[idx[r], :] for r < idx.length */
   gatherRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArray): void;
   /** out[idx[r], :] += x[r, :]  (accumulates) */

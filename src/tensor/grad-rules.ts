@@ -185,6 +185,12 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().edgeSoftmaxBackward(a, out.data, g, heads, d);
     return [d];
   },
+  gatAttention: ({ inputs: [u, v], attrs: { a, heads, slope } }, out, g, needs) => {
+    const du = needs[0] ? like(u) : null;
+    const dv = needs[1] ? like(v) : null;
+    getKernels().gatAttentionBackward(a, u.data, v.data, out.data, g, heads, slope, du, dv);
+    return [du, dv];
+  },
   gatherRows: ({ inputs: [x], attrs: { index } }, _o, g) => {
     const d = like(x);
     getKernels().scatterAddRows(g, x.cols, index, d);

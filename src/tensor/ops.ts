@@ -246,6 +246,19 @@ export function sddmmAdd(a: CsrMatrix, u: Tensor, v: Tensor, heads: number): Ten
   return record('sddmmAdd', [u, v], { a, heads }, out, [e, heads], undefined);
 }
 
+/** GAT attention coefficients in one fused pass: edge softmax over each row of leakyRelu(u[i] + v[j], slope),
+ *  u [rows, heads] (destination scores), v [cols, heads] (source scores); out [nnz, heads]. */
+export function gatAttention(a: CsrMatrix, u: Tensor, v: Tensor, heads: number, slope: number): Tensor {
+  if (u.size !== a.rows * heads || v.size !== a.cols * heads) {
+    throw new Error(`gatAttention: expected u [${a.rows}, ${heads}] and v [${a.cols}, ${heads}], got [${u.shape}] and [${v.shape}]`);
+  }
+  sameDtype('gatAttention', u, v);
+  const e = a.indptr[a.rows];
+  const out = allocate(u.dtype, e * heads);
+  getKernels().gatAttention(a, u.data, v.data, heads, slope, out);
+  return record('gatAttention', [u, v], { a, heads, slope }, out, [e, heads], undefined);
+}
+
 /** Softmax of per-edge scores over each node's incoming edges (the entries of its row). */
 export function edgeSoftmax(a: CsrMatrix, e: Tensor, heads: number): Tensor {
   const count = a.indptr[a.rows];

@@ -26,6 +26,7 @@ export const PRIMITIVES = [
   'gspmm',
   'sddmmAdd',
   'edgeSoftmax',
+  'gatAttention',
   'gatherRows',
   'scatterAddRows',
   'dropout',
@@ -62,6 +63,8 @@ export interface PrimitiveAttrs {
   gspmm: { a: CsrMatrix; heads: number };
   sddmmAdd: { a: CsrMatrix; heads: number };
   edgeSoftmax: { a: CsrMatrix; heads: number };
+  /** fused sddmmAdd -> leakyRelu(slope) -> edgeSoftmax; inputs [u (row scores), v (column scores)] */
+  gatAttention: { a: CsrMatrix; heads: number; slope: number };
   gatherRows: { index: Int32Array };
   scatterAddRows: { index: Int32Array; rows: number };
   /** mask holds 1 for a kept value, 0 for a dropped one; kept values are multiplied by scale = 1 / (1 - p) */

@@ -114,6 +114,23 @@ for (const k of [fastKernels, fastTsKernels]) {
       }
     });
 
+    it('fused gatAttention and its backward match the unfused reference composition', () => {
+      for (const s of all) {
+        const { T, a, heads } = s;
+        const u = randomArray(T, a.rows * heads, rnd).map((x) => x * 20);
+        const v = randomArray(T, a.cols * heads, rnd).map((x) => x * 20);
+        const g = randomArray(T, nnzOf(a) * heads, rnd);
+        const alpha = new T(nnzOf(a) * heads);
+        ref.gatAttention(a, u, v, heads, 0.2, alpha);
+        compare(k, s, garbage(T, alpha.length), (ks, out) => ks.gatAttention(a, u, v, heads, 0.2, out), 'gatAttention');
+        // du and dv accumulate into what they held; the second half of `out` is dv
+        const start = randomArray(T, (a.rows + a.cols) * heads, rnd);
+        compare(k, s, start, (ks, out) => {
+          ks.gatAttentionBackward(a, u, v, alpha, g, heads, 0.2, out.subarray(0, a.rows * heads), out.subarray(a.rows * heads));
+        }, 'gatAttentionBackward');
+      }
+    });
+
     it('gatherRows and scatterAddRows match the reference for narrow and wide rows, with repeated indices', () => {
       for (const T of FLOAT_TYPES) {
         for (const f of [1, 3, 16, 70, 130]) {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  addRowVec, batchNorm, headDot, dropout, edgeSoftmax, elu, exp, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
+  addRowVec, batchNorm, headDot, dropout, edgeSoftmax, elu, exp, gatAttention, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
   matmul, mul, mulRowVec, nllLoss, PRIMITIVES, relu, reshape, scale, scatterAddRows, sddmmAdd, spmm, sub, add, sum,
   type Primitive,
 } from '../../src/tensor/index.js';
@@ -59,6 +59,10 @@ const cases: Record<Primitive, Array<[string, () => void]>> = {
   ],
   sddmmAdd: [['two heads', () => gradcheck((u, v) => sddmmAdd(A_UNWEIGHTED, u, v, 2), [randomLeaf([12, 2], 1), randomLeaf([12, 2], 2)])]],
   edgeSoftmax: [['two heads', () => gradcheck((e) => edgeSoftmax(A_UNWEIGHTED, e, 2), [randomLeaf([E, 2], 1)])]],
+  gatAttention: [
+    ['one head', () => gradcheck((u, v) => gatAttention(A_UNWEIGHTED, u, v, 1, 0.2), [randomLeaf([12, 1], 5), randomLeaf([12, 1], 6)])],
+    ['three heads', () => gradcheck((u, v) => gatAttention(A_UNWEIGHTED, u, v, 3, 0.2), [randomLeaf([12, 3], 7), randomLeaf([12, 3], 8)])],
+  ],
   gatherRows: [['with repeats', () => gradcheck((x) => gatherRows(x, Int32Array.of(3, 0, 3, 5)), [randomLeaf([6, 2], 1)])]],
   scatterAddRows: [['with repeats', () => gradcheck((x) => scatterAddRows(x, Int32Array.of(3, 0, 3, 5), 7), [randomLeaf([4, 2], 1)])]],
   dropout: [['fixed mask', () => gradcheck((x) => dropout(x, 0.4, fixedUniform(7)), [randomLeaf([5, 4], 1)])]],

@@ -3,7 +3,7 @@
 import type { Rng } from '../../graph/rng.js';
 import { headMeanMatrix, type NodeInput } from '../../tensor/compose.js';
 import {
-  addRowVec, dropout, edgeSoftmax, gatherRows, gspmm, headDot, leakyRelu, matmul, reshape, sddmmAdd, type UniformSource,
+  addRowVec, dropout, gatAttention, gatherRows, gspmm, headDot, matmul, reshape, type UniformSource,
 } from '../../tensor/ops.js';
 import type { DType, Tensor } from '../../tensor/tensor.js';
 import { constant, glorot } from '../init.js';
@@ -60,8 +60,7 @@ export class GATConv extends GraphConv {
     const scoreSrc = headDot(h, reshape(this.attSrc, [this.attSrc.size]), H); // [N, H]
     const dstRows = rows ? gatherRows(h, rows) : h;
     const scoreDst = headDot(dstRows, reshape(this.attDst, [this.attDst.size]), H);
-    const logits = leakyRelu(sddmmAdd(a, scoreDst, scoreSrc, H), this.slope);
-    let alpha = edgeSoftmax(a, logits, H);
+    let alpha = gatAttention(a, scoreDst, scoreSrc, H, this.slope);
     if (this.training && this.attnDrop > 0) alpha = dropout(alpha, this.attnDrop, this.dropRng);
     const out = gspmm(a, alpha, h, H);
     return addRowVec(this.concat ? out : matmul(out, this.headMean), this.bias);
