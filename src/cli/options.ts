@@ -35,12 +35,14 @@ export function dropoutRate(value: string): number {
   return n;
 }
 
-/** 'public' or 'random:<train>:<val>'; returned as given once it parses. */
+/** 'public' or 'random:<train>:<val>[:<test>]'; returned as given once it parses. */
 export function splitSpec(value: string): string {
   try {
     parseSplitSpec(value);
   } catch {
-    throw new InvalidArgumentError("Expected 'public' or 'random:<train>:<val>' (per-class counts like random:20:30, or fractions like random:0.1:0.1).");
+    throw new InvalidArgumentError(
+      "Expected 'public' or 'random:<train>:<val>[:<test>]' (per-class counts like random:20:30, or fractions like random:0.1:0.1:0.1).",
+    );
   }
   return value;
 }

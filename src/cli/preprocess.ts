@@ -18,7 +18,7 @@ interface PreprocessFlags extends DataFlags, MethodFlags {
 export function preprocessCommand(): Command {
   const cmd = addDataOptions(new Command('preprocess').description('build IBMB batches (training + inference) once and write them to a batch cache file'));
   return addMethodOptions(cmd, ['ibmb-node', 'ibmb-batch'])
-    .option('--split <spec>', "the split the training run will use: 'public' or 'random:<train>:<val>' (default as in train)", splitSpec)
+    .option('--split <spec>', "the split the training run will use: 'public' or 'random:<train>:<val>[:<test>]' (default as in train)", splitSpec)
     .option('--split-seed <n>', 'seed of a random split (default: --seed)', intAtLeast(0))
     .option('--seed <n>', 'the training run\'s seed: split seed and batch construction seed (default 0)', intAtLeast(0))
     .requiredOption('--out <file>', 'write the batch cache here')

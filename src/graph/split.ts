@@ -92,24 +92,29 @@ export function validateSplit(split: Split, numNodes: number, labels: Int32Array
   });
 }
 
-export type SplitSpec = { readonly kind: 'public' } | { readonly kind: 'random'; readonly train: number; readonly val: number };
+export type SplitSpec =
+  | { readonly kind: 'public' }
+  | { readonly kind: 'random'; readonly train: number; readonly val: number; readonly test?: number };
 
-/** Parses 'public' or 'random:<train>:<val>' (per-class counts, or fractions in (0, 1)). */
+/** Parses 'public' or 'random:<train>:<val>[:<test>]' (per-class counts, or fractions in (0, 1); without a test
+ *  size every remaining labelled node is a test node). */
 export function parseSplitSpec(spec: string): SplitSpec {
   if (spec === 'public') return { kind: 'public' };
-  const m = /^random:([0-9.]+):([0-9.]+)$/.exec(spec);
+  const m = /^random:([0-9.]+):([0-9.]+)(?::([0-9.]+))?$/.exec(spec);
   if (m) {
     const train = Number(m[1]);
     const val = Number(m[2]);
-    for (const [field, v] of [['train', train], ['val', val]] as const) {
-      if (!Number.isFinite(v) || (v >= 1 && !Number.isInteger(v))) {
+    const test = m[3] === undefined ? undefined : Number(m[3]);
+    for (const [field, v] of [['train', train], ['val', val], ['test', test]] as const) {
+      if (v !== undefined && (!Number.isFinite(v) || (v >= 1 && !Number.isInteger(v)))) {
         throw new Error(`split spec '${spec}': ${field} must be a per-class count or a fraction in (0, 1)`);
       }
     }
     if (train <= 0) throw new Error(`split spec '${spec}': train must be > 0`);
-    return { kind: 'random', train, val };
+    if (test !== undefined && test <= 0) throw new Error(`split spec '${spec}': test must be > 0`);
+    return test === undefined ? { kind: 'random', train, val } : { kind: 'random', train, val, test };
   }
-  throw new Error(`split spec '${spec}': expected 'public' or 'random:<train>:<val>' (e.g. random:20:30)`);
+  throw new Error(`split spec '${spec}': expected 'public' or 'random:<train>:<val>[:<test>]' (e.g. random:20:30 or random:0.1:0.05:0.05)`);
 }
 
 /** The dataset's own split, or an error saying it has none and what to use instead. */

@@ -10,29 +10,36 @@ export interface EarlyStoppingOptions {
   mode?: 'max' | 'min';
   /** an epoch improves only if it beats the best by more than this (>= 0), default 0 */
   minDelta?: number;
+  /** never stop before this many epochs have been recorded (epochs 0 .. minEpochs - 1), default 0 */
+  minEpochs?: number;
 }
 
 export class EarlyStopping {
   readonly patience: number;
   readonly mode: 'max' | 'min';
   readonly minDelta: number;
+  readonly minEpochs: number;
   /** best metric so far; -Infinity (max) or +Infinity (min) before the first improvement */
   bestValue: number;
   /** epoch of the best metric; -1 before the first improvement */
   bestEpoch = -1;
   /** epochs since the last improvement */
   badEpochs = 0;
+  /** the latest epoch recorded by update; -1 before the first */
+  lastEpoch = -1;
   /** copies of every parameter and buffer at the best epoch, reused from one improvement to the next */
   private best: Map<string, { data: FloatArray; shape: readonly number[] }> | null = null;
 
   constructor(options: EarlyStoppingOptions) {
-    const { patience, mode = 'max', minDelta = 0 } = options;
+    const { patience, mode = 'max', minDelta = 0, minEpochs = 0 } = options;
     if (!Number.isInteger(patience) || patience < 1) throw new Error(`EarlyStopping: patience must be an integer >= 1, got ${patience}`);
     if (mode !== 'max' && mode !== 'min') throw new Error(`EarlyStopping: mode must be 'max' or 'min', got ${String(mode)}`);
     if (!Number.isFinite(minDelta) || minDelta < 0) throw new Error(`EarlyStopping: minDelta must be a number >= 0, got ${minDelta}`);
     this.patience = patience;
     this.mode = mode;
+    if (!Number.isInteger(minEpochs) || minEpochs < 0) throw new Error(`EarlyStopping: minEpochs must be an integer >= 0, got ${minEpochs}`);
     this.minDelta = minDelta;
+    this.minEpochs = minEpochs;
     this.bestValue = mode === 'max' ? -Infinity : Infinity;
   }
 
@@ -43,6 +50,7 @@ export class EarlyStopping {
 
   /** Records the metric of `epoch`; on an improvement copies the model's state. Returns whether it improved. */
   update(epoch: number, value: number, model: Module): boolean {
+    this.lastEpoch = epoch;
     if (!this.isImprovement(value)) {
       this.badEpochs += 1;
       return false;
@@ -55,7 +63,7 @@ export class EarlyStopping {
   }
 
   get shouldStop(): boolean {
-    return this.badEpochs >= this.patience;
+    return this.badEpochs >= this.patience && this.lastEpoch + 1 >= this.minEpochs;
   }
 
   get hasBest(): boolean {

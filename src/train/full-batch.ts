@@ -20,6 +20,8 @@ export interface FullBatchOptions extends OptimizerSpec {
   decayScope: 'all' | 'first';
   /** stop after this many epochs without a better validation accuracy; null = run every epoch */
   patience: number | null;
+  /** early stopping never ends the run before this many epochs (default 0) */
+  minEpochs?: number;
   /** called after every epoch (progress bars, metric logs) */
   onEpoch?: (m: EpochMetrics) => void;
   /** resume: an optimiser whose state was restored, and the epoch to continue from */
@@ -77,7 +79,7 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
   const optimizer = opts.optimizerOverride ?? makeOptimizer(model.parameterGroups(opts.weightDecay, opts.decayScope), opts);
   const scheduler = makeScheduler(optimizer, opts);
   // tracks validation accuracy with strict '>' (the first best epoch wins), keeping a copy of its weights
-  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max' });
+  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max', minEpochs: opts.minEpochs });
   const history: EpochMetrics[] = [];
   const epochTimes: number[] = [];
   const inferTimes: number[] = [];

@@ -32,6 +32,8 @@ export interface MiniBatchOptions extends OptimizerSpec {
   weightDecay: number;
   decayScope: 'all' | 'first';
   patience: number | null;
+  /** early stopping never ends the run before this many epochs (default 0) */
+  minEpochs?: number;
   /** evaluate every this many epochs (default 1) */
   evalEvery?: number;
   onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
@@ -104,7 +106,7 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new Error(`evalEvery must be a positive integer, got ${evalEvery}`);
   const optimizer = makeOptimizer(model.parameterGroups(opts.weightDecay, opts.decayScope), opts);
   const scheduler = makeScheduler(optimizer, opts);
-  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max' });
+  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max', minEpochs: opts.minEpochs });
   const history: MiniBatchResult['history'] = [];
   const epochTimes: number[] = [];
   const inferTimes: number[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseSplitSpec, publicSplitOrThrow, stratifiedSplit, validateSplit } from '../../src/graph/split.js';
+import { parseSplitSpec, publicSplitOrThrow, resolveSplit, stratifiedSplit, validateSplit } from '../../src/graph/split.js';
 import type { Dataset } from '../../src/graph/dataset.js';
 
 const labels = Int32Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? -1 : i % 3));
@@ -43,7 +43,16 @@ test('parseSplitSpec reads public and random:<train>:<val> and rejects anything 
   assert.deepEqual(parseSplitSpec('public'), { kind: 'public' });
   assert.deepEqual(parseSplitSpec('random:20:30'), { kind: 'random', train: 20, val: 30 });
   assert.deepEqual(parseSplitSpec('random:0.1:0.1'), { kind: 'random', train: 0.1, val: 0.1 });
-  assert.throws(() => parseSplitSpec('rand:1'), /expected 'public' or 'random:<train>:<val>'/);
+  assert.deepEqual(parseSplitSpec('random:0.1:0.05:0.05'), { kind: 'random', train: 0.1, val: 0.05, test: 0.05 });
+  assert.throws(() => parseSplitSpec('rand:1'), /expected 'public' or 'random:<train>:<val>\[:<test>\]'/);
+  assert.throws(() => parseSplitSpec('random:20:30:0'), /test must be > 0/);
+  assert.throws(() => parseSplitSpec('random:20:30:1.5'), /test must be a per-class count or a fraction/);
+});
+
+test('a random split with a test size leaves the remaining nodes out of every part', () => {
+  const y = Int32Array.from({ length: 400 }, (_, i) => i % 4);
+  const s = resolveSplit({ name: 'toy', labels: y, numClasses: 4, graph: { rows: 400 } } as unknown as Dataset, 'random:0.1:0.05:0.05', 3);
+  assert.deepEqual([s.train.length, s.val.length, s.test.length], [40, 20, 20]);
 });
 
 test('publicSplitOrThrow names a dataset without a split', () => {

@@ -64,6 +64,19 @@ describe('EarlyStopping', () => {
     assert.throws(() => es.restoreBest(new Tiny()), /no epoch has been recorded as best/);
   });
 
+  it('does not stop before minEpochs epochs, then stops on patience as usual', () => {
+    const es = new EarlyStopping({ patience: 2, minEpochs: 6 });
+    const m = new Tiny();
+    const stops: boolean[] = [];
+    for (let epoch = 0; epoch < 8; epoch++) {
+      es.update(epoch, epoch === 0 ? 1 : 0.5, m);
+      stops.push(es.shouldStop);
+    }
+    // bad epochs reach the patience at epoch 2, but stopping waits until 6 epochs (0..5) have run
+    assert.deepEqual(stops, [false, false, false, false, false, true, true, true]);
+    assert.throws(() => new EarlyStopping({ patience: 1, minEpochs: -1 }), /minEpochs must be an integer >= 0, got -1/);
+  });
+
   it('rejects a patience below one, an unknown mode and a negative minDelta', () => {
     assert.throws(() => new EarlyStopping({ patience: 0 }), /patience must be an integer >= 1, got 0/);
     assert.throws(() => new EarlyStopping({ patience: 1, mode: 'up' as 'max' }), /mode must be 'max' or 'min'/);
