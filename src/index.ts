@@ -72,6 +72,8 @@ export {
   type RunOptions, type RunStart, type ModelOverrides, type TrainedModel,
 } from './train/run.js';
 export { writeReport, fastgnnVersion, type TrainReport, type TrainingConfig } from './train/report.js';
+export { MULTISCALE_SCHEDULES, type MultiscaleRunOptions, type MultiscaleSchedule } from './train/multiscale-options.js';
+export type { MultiscaleReport, LevelCostReport } from './train/multiscale-report.js';
 export { peakRssMb } from './train/memory.js';
 
 // checkpoints (safetensors)

@@ -1,32 +1,26 @@
 // `fastgnn bench`: trains each method for each seed in a child `fastgnn train` process (so peak memory and JIT
 // state are per run), then compares accuracy, preprocessing, epoch time, time to a target validation accuracy,
 // inference and memory in a table, a JSON report and an SVG plot of validation accuracy vs training time.
+// `--multiscale <list>` compares multiscale configurations instead (bench-multiscale.ts); both use bench-runs.ts.
 
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { METHOD_NAMES, METHODS, type MethodName } from '../batching/methods.js';
-import { lineChartSvg } from '../bench/plot-svg.js';
 import { MODEL_KINDS } from '../nn/models.js';
-import { fastgnnVersion, reportJson, type TrainReport } from '../train/report.js';
+import { fastgnnVersion, type TrainReport } from '../train/report.js';
+import { benchMultiscale, checkBenchFlags, MULTISCALE_BENCH_HELP, parseMultiscaleConfigs, type MultiscaleBenchFlags } from './bench-multiscale.js';
+import {
+  chooseTarget, f2, firstReport, forwardedArgs, formatTable, mean, meanOrNull, medianOf, runConfigs, std, timeToTarget, writeJson, writePlot,
+} from './bench-runs.js';
 import { addDataOptions, type DataFlags } from './data.js';
 import { CliError, reportError } from './errors.js';
+import { addMultiscaleOptions } from './multiscale-flags.js';
 import { dropoutRate, intAtLeast, nameList, nonNegativeNumber, positiveNumber, splitSpec } from './options.js';
 import { METHOD_FLAGS, type MethodFlags } from './train.js';
 
-/** train flags forwarded unchanged to every run: [flags field, CLI flag] */
-const COMMON: ReadonlyArray<[string, string]> = [
-  ['epochs', '--epochs'], ['model', '--model'], ['layers', '--layers'], ['hidden', '--hidden'], ['heads', '--heads'],
-  ['dropout', '--dropout'], ['norm', '--norm'], ['lr', '--lr'], ['weightDecay', '--weight-decay'], ['patience', '--patience'],
-  ['split', '--split'], ['splitSeed', '--split-seed'], ['evalEvery', '--eval-every'], ['featureLayout', '--feature-layout'],
-  ['name', '--name'], ['features', '--features'], ['labels', '--labels'],
-];
+export { timeToTarget };
 
-interface BenchFlags extends DataFlags, Omit<MethodFlags, 'method'> {
-  methods: MethodName[];
+interface BenchFlags extends DataFlags, Omit<MethodFlags, 'method'>, MultiscaleBenchFlags {
+  methods?: MethodName[];
   seeds: number;
   report: string;
   plot?: string;
@@ -58,27 +52,6 @@ export interface MethodSummary {
   peak_rss_mb: number;
 }
 
-const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-const std = (xs: number[]): number => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-};
-const medianOf = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const meanOrNull = (xs: Array<number | null>): number | null => {
-  const ok = xs.filter((x): x is number => x !== null && Number.isFinite(x));
-  return ok.length === 0 ? null : mean(ok);
-};
-
-/** Training seconds at the first evaluation whose validation accuracy reaches `target`; null if none does. */
-export function timeToTarget(history: ReadonlyArray<readonly [number, number]>, target: number): number | null {
-  for (const [t, acc] of history) if (acc >= target) return t;
-  return null;
-}
-
 export function summarise(method: MethodName, reports: TrainReport[], failed: MethodSummary['failed'], target: number): MethodSummary {
   const reached = reports.map((r) => timeToTarget(r.val_history, target)).filter((t): t is number => t !== null);
   return {
@@ -98,8 +71,6 @@ export function summarise(method: MethodName, reports: TrainReport[], failed: Me
   };
 }
 
-const f2 = (x: number | null, d = 2): string => (x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(d));
-
 /** The comparison as a plain-text table. */
 export function benchTable(rows: MethodSummary[], seeds: number): string {
   const head = ['method', 'test acc %', 'preproc s', 'epoch ms', 'to target s', 'infer ms (own)', 'ibmb ms', 'layer-wise ms', 'peak RSS MiB'];
@@ -108,15 +79,13 @@ export function benchTable(rows: MethodSummary[], seeds: number): string {
     r.time_to_target_s === null ? 'not reached' : `${f2(r.time_to_target_s, 3)}${r.target_reached < seeds ? ` (${r.target_reached}/${seeds})` : ''}`,
     `${f2(r.inference_ms)} (${r.inference_method})`, f2(r.ibmb_inference_ms), f2(r.layerwise_inference_ms), f2(r.peak_rss_mb, 0),
   ]);
-  const width = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ');
-  return [line(head), width.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  return formatTable(head, body);
 }
 
 /** Child `fastgnn train` arguments for one run. */
 function childArgs(f: BenchFlags, method: MethodName, seed: number, report: string): string[] {
   const args = ['train', '--data', f.data, '--method', method, '--seed', String(seed), '--report', report, '--quiet'];
-  for (const [key, flag] of COMMON) if (f[key] !== undefined && !(key === 'evalEvery' && method === 'full')) args.push(flag, String(f[key]));
+  args.push(...forwardedArgs(f, method === 'full' ? ['evalEvery'] : []));
   if (f.normalizeFeatures) args.push('--normalize-features');
   // one split for every seed: seeds vary initialisation, dropout and sampling, not the data the target is set on
   if (f.splitSeed === undefined) args.push('--split-seed', '0');
@@ -129,77 +98,30 @@ function childArgs(f: BenchFlags, method: MethodName, seed: number, report: stri
   return args;
 }
 
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
-
-function runChild(args: string[]): { ok: true; report: TrainReport } | { ok: false; error: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const file = args[args.indexOf('--report') + 1];
-  if (r.status !== 0) {
-    const msg = (r.stderr || r.error?.message || `exit code ${String(r.status)}`).trim().split('\n')[0];
-    return { ok: false, error: msg };
-  }
-  return { ok: true, report: JSON.parse(readFileSync(file, 'utf8')) as TrainReport };
-}
-
-async function bench(f: BenchFlags): Promise<void> {
+async function bench(f: BenchFlags & { methods: MethodName[] }): Promise<void> {
   if (!(f.targetFraction > 0 && f.targetFraction <= 1)) throw new CliError('--target-fraction: expected a number in (0, 1]');
-  const dir = mkdtempSync(join(tmpdir(), 'fastgnn-bench-'));
-  const results = new Map<MethodName, { reports: TrainReport[]; failed: MethodSummary['failed'] }>();
-  try {
-    for (const method of f.methods) {
-      const entry = { reports: [] as TrainReport[], failed: [] as MethodSummary['failed'] };
-      results.set(method, entry);
-      for (let seed = 0; seed < f.seeds; seed++) {
-        const r = runChild(childArgs(f, method, seed, join(dir, `${method}-${seed}.json`)));
-        if (r.ok) {
-          entry.reports.push(r.report);
-          const x = r.report;
-          process.stdout.write(`${method} seed ${seed}: test ${f2(100 * x.test_acc)}%  best val ${f2(100 * x.val_acc)}%  ${x.epochs_run} epochs  ` +
-            `train ${f2(x.train_time_s)} s  preprocess ${f2(x.preprocess_time_s, 3)} s\n`);
-        } else {
-          entry.failed.push({ seed, error: r.error });
-          process.stdout.write(`${method} seed ${seed}: FAILED: ${r.error}\n`);
-        }
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const best = [...results].filter(([, e]) => e.reports.length > 0)
-    .map(([m, e]) => ({ method: m, val: mean(e.reports.map((r) => r.val_acc)) }))
-    .sort((a, b) => b.val - a.val)[0];
-  if (best === undefined) throw new CliError('every run failed; nothing to compare');
-  const target = f.targetFraction * best.val;
-  const rows = [...results].map(([m, e]) => summarise(m, e.reports, e.failed, target));
-  const targetLine = `target validation accuracy ${f2(100 * target)}% = ${f2(100 * f.targetFraction, 0)}% of the best method's ` +
-    `best validation accuracy (${best.method}: ${f2(100 * best.val)}%, mean over ${f.seeds} seed${f.seeds === 1 ? '' : 's'}); ` +
-    'time to target = training seconds (evaluation excluded) at the first evaluation reaching it, mean over the seeds that did';
-  const first = [...results.values()].find((e) => e.reports.length > 0)!.reports[0];
-  process.stdout.write(`\n${first.dataset}, ${first.model}, ${f.seeds} seed${f.seeds === 1 ? '' : 's'} per method\n${targetLine}\n\n${benchTable(rows, f.seeds)}\n`);
-  const out = {
+  const results = runConfigs(f.methods, f.seeds, (m, seed, file) => childArgs(f, m as MethodName, seed, file), (x) =>
+    `test ${f2(100 * x.test_acc)}%  best val ${f2(100 * x.val_acc)}%  ${x.epochs_run} epochs  train ${f2(x.train_time_s)} s  ` +
+    `preprocess ${f2(x.preprocess_time_s, 3)} s`);
+  const target = chooseTarget(results, f.targetFraction, f.seeds, 'method');
+  const rows = [...results].map(([m, e]) => summarise(m as MethodName, e.reports, e.failed, target.valAcc));
+  const first = firstReport(results);
+  process.stdout.write(`\n${first.dataset}, ${first.model}, ${f.seeds} seed${f.seeds === 1 ? '' : 's'} per method\n${target.statement}\n\n${benchTable(rows, f.seeds)}\n`);
+  writeJson(f.report, {
     fastgnn_version: fastgnnVersion(), created_at: new Date().toISOString(), dataset: first.dataset, model: first.model, seeds: f.seeds,
-    target: { fraction: f.targetFraction, best_method: best.method, best_val_acc: best.val, val_acc: target, statement: targetLine },
+    target: { fraction: target.fraction, best_method: target.best, best_val_acc: target.bestValAcc, val_acc: target.valAcc, statement: target.statement },
     methods: rows,
     runs: [...results].flatMap(([m, e]) => e.reports.map((r) => ({ method: m, seed: r.seed, report: r }))),
-  };
-  mkdirSync(dirname(f.report), { recursive: true });
-  writeFileSync(f.report, reportJson(out));
-  process.stdout.write(`\nreport: ${f.report}\n`);
-  if (f.plot !== undefined) {
-    const series = [...results].map(([m, e]) => ({ name: m, points: e.reports.find((r) => r.seed === 0)?.val_history ?? [] }));
-    mkdirSync(dirname(f.plot), { recursive: true });
-    writeFileSync(f.plot, lineChartSvg(series, {
-      title: `${first.dataset}: validation accuracy vs training time (seed 0)`, xLabel: 'training time (s, evaluation excluded)',
-      yLabel: 'validation accuracy', target,
-    }));
-    process.stdout.write(`plot: ${f.plot}\n`);
-  }
+  });
+  if (f.plot !== undefined) writePlot(f.plot, results, first.dataset, target.valAcc);
   if (rows.some((r) => r.failed.length > 0)) process.exitCode = 1;
 }
 
 export function benchCommand(): Command {
-  const cmd = addDataOptions(new Command('bench').description('compare mini-batching methods: each trained to convergence per seed in a child process'))
-    .requiredOption('--methods <list>', `comma-separated methods (${METHOD_NAMES.join(', ')})`, nameList(METHOD_NAMES))
+  const cmd = addDataOptions(new Command('bench').description('compare mini-batching methods (--methods) or multiscale schedules (--multiscale), each run per seed in a child process'))
+    .option('--methods <list>', `comma-separated methods (${METHOD_NAMES.join(', ')})`, nameList(METHOD_NAMES))
+    .option('--multiscale <list>', MULTISCALE_BENCH_HELP, parseMultiscaleConfigs)
+    .option('--multiscale-epochs <n>', 'with --multiscale: the budget E of the multiscale configurations (default --epochs)', intAtLeast(1))
     .option('--seeds <n>', 'runs per method, seeds 0..n-1 (default 3)', intAtLeast(1), 3)
     .requiredOption('--report <file>', 'write the JSON comparison here')
     .option('--plot <file>', 'write an SVG plot of validation accuracy vs training time (seed 0) here')
@@ -220,11 +142,16 @@ export function benchCommand(): Command {
     .option('--normalize-features', 'row-normalise the features')
     .addOption(new Option('--feature-layout <l>', 'feature storage').choices(['auto', 'dense', 'sparse']));
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);
+  addMultiscaleOptions(cmd, false);
   return cmd
     .addOption(new Option('--batch-order <kind>', 'ibmb-*: batch order per epoch').choices(['rand', 'order', 'sample']))
     .action(async (f: BenchFlags) => {
       try {
-        await bench(f);
+        if (f.methods !== undefined && f.multiscale !== undefined) throw new CliError('--multiscale: compares multiscale configurations with plain training; expected either --methods or --multiscale, not both');
+        checkBenchFlags(f);
+        if (f.multiscale !== undefined) await benchMultiscale({ ...f, multiscale: f.multiscale });
+        else if (f.methods !== undefined) await bench({ ...f, methods: f.methods });
+        else throw new CliError('expected --methods <list> (mini-batching methods) or --multiscale <list> (multiscale configurations)');
       } catch (e) {
         reportError('bench', e);
       }

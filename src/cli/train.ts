@@ -10,6 +10,7 @@ import type { TrainReport } from '../train/report.js';
 import { runTraining, RunOptionError, type RunOptions } from '../train/run.js';
 import { addDataOptions, loadOptionsOf, type DataFlags } from './data.js';
 import { CliError, reportError } from './errors.js';
+import { addMultiscaleOptions, MULTISCALE_FLAG_OF, multiscaleOptionsOf, type MultiscaleFlags } from './multiscale-flags.js';
 import { dropoutRate, fanoutList, intAtLeast, nonNegativeNumber, openUnitInterval, positiveNumber, splitSpec } from './options.js';
 import { makeProgress } from './progress.js';
 
@@ -35,7 +36,7 @@ export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; 
 const FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.key, f.flag.split(' ')[0]])),
   method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', inference: '--inference', batches: '--batches',
-  outputs: '--split', resume: '--resume', out: '--out',
+  outputs: '--split', resume: '--resume', out: '--out', ...MULTISCALE_FLAG_OF,
 };
 
 /** A run error about a method option, with the flag that sets it (others pass through to errors.ts). */
@@ -62,7 +63,7 @@ export function methodOptionsOf(f: MethodFlags): MethodOptions {
   return o;
 }
 
-interface TrainFlags extends DataFlags, MethodFlags {
+interface TrainFlags extends DataFlags, MethodFlags, MultiscaleFlags {
   evalEvery?: number;
   inference?: InferenceKind;
   batches?: string;
@@ -102,7 +103,7 @@ export function toRunOptions(f: TrainFlags): RunOptions {
     optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
     report: f.report, log: f.log, save: f.save, resume: f.resume,
     method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, inference: f.inference, batches: f.batches,
-    compareInference: f.compareInference,
+    compareInference: f.compareInference, multiscale: multiscaleOptionsOf(f),
   };
 }
 
@@ -118,13 +119,20 @@ export function summary(r: TrainReport): string {
     `method ${r.method}: ${r.batches_per_epoch} batch${r.batches_per_epoch === 1 ? '' : 'es'}/epoch  preprocess ${r.preprocess_time_s.toFixed(2)} s` +
       `${r.preprocess_source === 'cache' ? ` (from cache ${r.batch_cache})` : ''}  inference (${r.inference.method}) ${ms(r.inference.time_ms)}  ` +
       `ibmb ${ms(r.inference.ibmb_ms)}  layer-wise ${ms(r.inference.layerwise_ms)}`,
+    ...(r.multiscale ? [multiscaleSummary(r.multiscale)] : []),
   ].join('\n');
 }
 
+function multiscaleSummary(m: NonNullable<TrainReport['multiscale']>): string {
+  const levels = m.cost.levels.map((l) => `L${l.level} ${l.steps} steps ${(l.flops / 1e9).toFixed(2)} GFLOP ${l.wall_s.toFixed(2)} s`).join(', ');
+  return `multiscale ${m.schedule} (${m.coarsen}, ${m.levels} levels, power ${m.power}, ratio ${m.level_ratio}): ${levels}; ` +
+    `total ${(m.cost.total.flops / 1e9).toFixed(2)} GFLOP with evaluation; last phase ${m.last_phase}`;
+}
+
 export function trainCommand(): Command {
-  const cmd = addDataOptions(new Command('train').description('train a GNN on a dataset (full-batch or mini-batch) and write a JSON report'));
-  return addMethodOptions(cmd)
-    .option('--eval-every <n>', 'mini-batch methods: epochs between evaluations (1)', intAtLeast(1))
+  const cmd = addDataOptions(new Command('train').description('train a GNN on a dataset (full-batch, mini-batch or multiscale) and write a JSON report'));
+  return addMultiscaleOptions(addMethodOptions(cmd))
+    .option('--eval-every <n>', 'mini-batch methods and --multiscale: epochs between evaluations (1)', intAtLeast(1))
     .addOption(new Option('--inference <kind>', 'evaluation: ibmb batches, layerwise full-graph, or full (default: ibmb for ibmb-*, full for full, else layerwise)').choices(INFERENCE_KINDS))
     .option('--batches <file>', 'reuse the batch cache written by `fastgnn preprocess` (skips batch construction)')
     .option('--no-compare-inference', 'do not also time the other inference (IBMB batched vs layer-wise) after training')
@@ -139,7 +147,7 @@ export function trainCommand(): Command {
     .option('--lr <x>', 'learning rate (default 0.01, GAT 0.005; ibmb-* 1e-3)', positiveNumber)
     .option('--weight-decay <x>', 'L2 weight decay (default 5e-4; ibmb-* 1e-4 for GCN else 0; saint-rw 0)', nonNegativeNumber)
     .addOption(new Option('--decay-scope <scope>', 'decay all parameters or the first layer only (default: first for GCN, else all)').choices(['all', 'first']))
-    .option('--epochs <n>', 'total epochs (default 200; ibmb-* 800)', intAtLeast(1))
+    .option('--epochs <n>', 'total epochs (default 200; ibmb-* 800); with --multiscale the budget E: level l runs E * 2^l epochs', intAtLeast(1))
     .option('--patience <n>', 'stop after n evaluations without a better validation accuracy (default: off; ibmb-* 100)', intAtLeast(1))
     .option('--seed <n>', 'seed of initialisation and dropout (default 0)', intAtLeast(0))
     .addOption(new Option('--optimizer <name>', 'optimiser (default adam)').choices(['adam', 'adamw', 'sgd']))
@@ -157,7 +165,7 @@ export function trainCommand(): Command {
       try {
         const report = await runTraining({
           ...toRunOptions(flags),
-          onStart: (s) => progress.start(s.startEpoch, s.training.epochs),
+          onStart: (s) => progress.start(s.startEpoch, s.totalEpochs ?? s.training.epochs),
           onEpoch: (m) => progress.epoch(m),
         });
         progress.stop();

@@ -11,27 +11,66 @@ import { newArray } from './tensor.js';
  * outside arena scopes or copied. */
 const MIN_SIZE = 4096;
 
-export class Arena {
-  private readonly free = new Map<string, FloatArray[]>();
-  private used: Array<[string, FloatArray]> = [];
+/** Arrays are bucketed by capacity: the size rounded up to one of four steps per power of two, so mini-batches of
+ *  slightly different sizes reuse each other's arrays (at most 25% of an array unused). */
+export function arenaCapacity(size: number): number {
+  if (size <= MIN_SIZE) return size;
+  const base = 2 ** Math.floor(Math.log2(size));
+  const step = base / 4;
+  return base + Math.ceil((size - base) / step) * step;
+}
 
+/** A free array is released once this many scopes in a row have not reused it. */
+const MAX_IDLE_SCOPES = 3;
+
+interface Pooled {
+  readonly whole: FloatArray;
+  readonly dtype: 'float32' | 'float64';
+  /** the scope that last handed it out */
+  lastScope: number;
+}
+
+export class Arena {
+  private free: Pooled[] = [];
+  private used: Pooled[] = [];
+  private scope = 0;
+
+  /** A zeroed array of `size` values: the smallest free array that fits (and wastes at most half of itself), else
+   *  a new one of arenaCapacity(size) values. Mini-batches of different sizes thus share one pool. */
   take(dtype: 'float32' | 'float64', size: number): FloatArray {
-    const key = `${dtype}:${size}`;
-    const reusable = this.free.get(key)?.pop();
-    const out = reusable ?? newArray(dtype, size);
-    if (reusable) out.fill(0);
-    this.used.push([key, out]);
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const c = this.free[i].whole.length;
+      if (this.free[i].dtype === dtype && c >= size && c <= 2 * size && (best < 0 || c < this.free[best].whole.length)) best = i;
+    }
+    let p: Pooled;
+    if (best >= 0) {
+      p = this.free[best];
+      this.free[best] = this.free[this.free.length - 1];
+      this.free.pop();
+    } else {
+      p = { whole: newArray(dtype, arenaCapacity(size)), dtype, lastScope: this.scope };
+    }
+    p.lastScope = this.scope;
+    this.used.push(p);
+    const out = p.whole.length === size ? p.whole : p.whole.subarray(0, size);
+    if (best >= 0) out.fill(0);
     return out;
   }
 
-  /** Makes every array handed out so far reusable. */
+  /** Makes every array handed out so far reusable; arrays idle for MAX_IDLE_SCOPES scopes are released. */
   reset(): void {
-    for (const [key, a] of this.used) {
-      let list = this.free.get(key);
-      if (!list) this.free.set(key, (list = []));
-      list.push(a);
-    }
+    this.scope++;
+    this.free = this.free.filter((p) => this.scope - p.lastScope <= MAX_IDLE_SCOPES).concat(this.used);
     this.used = [];
+  }
+
+  /** Values held (handed out in the current scope plus reusable), for tests and memory reports. */
+  heldValues(): number {
+    let n = 0;
+    for (const p of this.used) n += p.whole.length;
+    for (const p of this.free) n += p.whole.length;
+    return n;
   }
 }
 

@@ -2,6 +2,7 @@
 
 import type { MaterializedBatch } from '../batching/materialize.js';
 import type { GNN } from '../nn/models.js';
+import { Arena, withArena } from '../tensor/arena.js';
 import { noGrad } from '../tensor/tape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { NodeInput } from '../tensor/compose.js';
@@ -32,12 +33,17 @@ export function batchedEvaluator(batches: readonly MaterializedBatch[], numNodes
     }
   }
   const logits = new Float32Array(total * classes);
+  // one arena scope per batch: a batch's intermediate arrays are recycled by the next instead of all batches'
+  // being held until the end of the pass
+  const arena = new Arena();
   return (model: GNN): NodeLogits => {
     model.eval();
     noGrad(() => {
       for (const mb of batches) {
-        const out = model.forward(mb.x, mb.ctx, mb.outputIndex);
-        mb.outputIndex.forEach((r, i) => logits.set(out.data.subarray(i * classes, (i + 1) * classes), rowOf[mb.batch.nodes[r]] * classes));
+        withArena(arena, () => {
+          const out = model.forward(mb.x, mb.ctx, mb.outputIndex);
+          mb.outputIndex.forEach((r, i) => logits.set(out.data.subarray(i * classes, (i + 1) * classes), rowOf[mb.batch.nodes[r]] * classes));
+        });
       }
     });
     return { logits, classes, rowOf };
@@ -50,6 +56,7 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`layer-wise inference: chunk must be a positive integer, got ${chunk}`);
   const n = data.ctx.numNodes;
   const rowOf = Int32Array.from({ length: n }, (_, i) => i);
+  const arena = new Arena(); // one scope per chunk, as in batchedEvaluator
   return (model: GNN): NodeLogits => {
     model.eval();
     const out = noGrad(() => {
@@ -58,9 +65,12 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
         let next: Tensor | null = null;
         for (let start = 0; start < n; start += chunk) {
           const rows = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, i) => start + i);
-          const part = model.layer(l, h, data.ctx, rows);
-          next ??= new Tensor(part.dtype === 'float64' ? new Float64Array(n * part.cols) : new Float32Array(n * part.cols), [n, part.cols]);
-          next.data.set(part.data, start * part.cols);
+          next = withArena(arena, () => {
+            const part = model.layer(l, h, data.ctx, rows);
+            const whole = next ?? new Tensor(part.dtype === 'float64' ? new Float64Array(n * part.cols) : new Float32Array(n * part.cols), [n, part.cols]);
+            whole.data.set(part.data, start * part.cols);
+            return whole;
+          });
         }
         h = next!;
       }

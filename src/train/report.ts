@@ -7,6 +7,7 @@ import type { InferenceKind, MethodName } from '../batching/methods.js';
 import type { BackendInfo } from '../kernels/backend.js';
 import type { ModelConfig } from '../nn/models.js';
 import type { FeatureLayout } from './prepare.js';
+import type { MultiscaleReport } from './multiscale-report.js';
 import type { OptimizerName, SchedulerName } from './optimizer-factory.js';
 
 /** The training options a run used (everything but the model architecture). */
@@ -78,6 +79,8 @@ export interface TrainReport {
   resumed_from: string | null;
   checkpoint: string | null;
   log: string | null;
+  /** multiscale runs only (`--multiscale`): schedule, hierarchy, epochs and cost per level */
+  multiscale?: MultiscaleReport;
 }
 
 export interface InferenceReport {

@@ -1,5 +1,6 @@
 // runTraining: one training job from plain options (load data, split, batches, build, train, report, checkpoint),
-// shared by `fastgnn train` and the library API, with any mini-batching method; runPreprocess writes a batch cache;
+// shared by `fastgnn train` and the library API, with any mini-batching method (or, with `multiscale`, handed to
+// run-multiscale.ts); runPreprocess writes a batch cache;
 // plus loading a trained model back from its checkpoint.
 
 import type { Batch } from '../batching/batch.js';
@@ -26,6 +27,8 @@ import { logitsAccuracy, trainMiniBatch, type BatchSource, type Evaluator } from
 import { makeOptimizer } from './optimizer-factory.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { fastgnnVersion, writeReport, type InferenceReport, type TrainingConfig, type TrainReport } from './report.js';
+import { RunOptionError } from './run-option-error.js';
+import { runMultiscaleTraining, type MultiscaleRunOptions } from './run-multiscale.js';
 
 /** Model architecture options a run may override (the rest of ModelConfig follows from the data). */
 export type ModelOverrides = Partial<Omit<ModelConfig, 'kind' | 'inDim' | 'outDim'>>;
@@ -63,6 +66,8 @@ export interface RunOptions extends Partial<TrainingConfig> {
   batches?: string;
   /** also time the other inference (IBMB batched vs layer-wise) after training; default true */
   compareInference?: boolean;
+  /** train with a multiscale schedule (coarse levels, then the full graph; see run-multiscale.ts) */
+  multiscale?: MultiscaleRunOptions;
   onStart?: (info: RunStart) => void;
   /** trainTimeS: training seconds so far, evaluation excluded */
   onEpoch?: (m: EpochMetrics & { trainTimeS?: number }) => void;
@@ -77,19 +82,11 @@ export interface RunStart {
   startEpoch: number;
   layout: 'dense' | 'sparse';
   method: MethodName;
+  /** the most epochs the run can take when that is not training.epochs (multiscale: the sum over levels) */
+  totalEpochs?: number;
 }
 
-/** An error in one option of a run; `option` is the RunOptions field, so a CLI can name its own flag. */
-export class RunOptionError extends Error {
-  /** the message without the option name */
-  readonly detail: string;
-
-  constructor(readonly option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.name = 'RunOptionError';
-    this.detail = message;
-  }
-}
+export { RunOptionError };
 
 /** Training defaults per architecture, chosen to work without tuning (the PyG examples' settings). */
 export function defaultTrainingConfig(kind: ModelKind, hasPublicSplit: boolean): TrainingConfig {
@@ -239,7 +236,8 @@ function checkCacheSplit(cache: MethodCache, split: Split, file: string): void {
   }
 }
 
-interface Setup {
+/** A run's loaded data, split, configs and method options (what setUp resolves from RunOptions). */
+export interface Setup {
   dataset: Dataset;
   resumed: TrainedModel | null;
   method: MethodName;
@@ -254,7 +252,7 @@ interface Setup {
   resolved: ResolvedMethodOptions;
 }
 
-/** Everything up to batch construction, shared by runTraining and runPreprocess. */
+/** Everything up to batch construction, shared by runTraining, runPreprocess and runMultiscaleTraining. */
 async function setUp(opts: RunOptions): Promise<Setup> {
   const dataset = await datasetOf(opts);
   const resumed = opts.resume === undefined ? null : wrap('resume', () => loadTrainedModel(opts.resume as string));
@@ -432,6 +430,7 @@ async function trainBatched(s: Setup, model: GNN, opts: RunOptions, inference: I
 
 /** Runs one training job and returns its report (also written to `opts.report` if set). */
 export async function runTraining(opts: RunOptions): Promise<TrainReport> {
+  if (opts.multiscale !== undefined) return runMultiscaleTraining(opts, setUp);
   const s = await setUp(opts);
   const { dataset, training, config, split, data, seed, method } = s;
   const startEpoch = s.resumed?.epoch ?? 0;

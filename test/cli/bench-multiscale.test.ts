@@ -1,0 +1,114 @@
+// Tests of `fastgnn bench --multiscale`: plain and coarse-to-fine x one seed on Cora give one table, a JSON
+// comparison with the stated target, work and memory per configuration, and the SVG plot; bad lists and flags
+// that do not apply fail with one line.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseMultiscaleConfigs, type MultiscaleSummary } from '../../src/cli/bench-multiscale.js';
+import { timeToTarget } from '../../src/cli/bench-runs.js';
+import type { TrainReport } from '../../src/train/report.js';
+import { CORA_NPZ, runCli, tempDir, type CliResult } from './cli.js';
+
+interface BenchJson {
+  seeds: number;
+  budget: string;
+  notes: string;
+  target: { fraction: number; best_config: string; best_val_acc: number; val_acc: number; statement: string };
+  configs: MultiscaleSummary[];
+  runs: Array<{ config: string; seed: number; report: TrainReport }>;
+}
+
+describe('fastgnn bench --multiscale', () => {
+  let dir = '';
+  let res: CliResult;
+  before(() => {
+    dir = tempDir('bench-ms');
+    res = runCli(['bench', '--data', CORA_NPZ, '--multiscale', 'plain,coarse-to-fine:topk', '--seeds', '1', '--epochs', '4',
+      '--multiscale-epochs', '2', '--report', join(dir, 'bench.json'), '--plot', join(dir, 'bench.svg')]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints one table with plain and each configuration, and states the target and the budgets', () => {
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /plain 4 epochs; multiscale E = 2 \(coarse-to-fine: E \* 2\^l epochs at level l\), 2 levels/);
+    assert.match(res.stdout, /target validation accuracy [\d.]+% = 98% of the best configuration's best validation accuracy \((plain|coarse-to-fine:topk): [\d.]+%/);
+    assert.match(res.stdout, /^config +test acc % +to target s +train s +total s +train GFLOP +total GFLOP +M n\+e +peak RSS MiB +level MiB +last phase$/m);
+    assert.match(res.stdout, /^plain +\d+\.\d\d ± 0\.00 .* full-graph$/m);
+    assert.match(res.stdout, /^coarse-to-fine:topk +\d+\.\d\d ± 0\.00 .* full-graph$/m);
+  });
+
+  it('runs plain as one full-graph level and coarse-to-fine with its levels, each in its own process', () => {
+    const j = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchJson;
+    const plain = j.runs.find((r) => r.config === 'plain')!.report;
+    const c2f = j.runs.find((r) => r.config === 'coarse-to-fine:topk')!.report;
+    assert.deepEqual([plain.multiscale!.levels, plain.epochs_run, plain.multiscale!.cost.levels.length], [1, 4, 1]);
+    assert.deepEqual([c2f.multiscale!.coarsen, c2f.epochs_run, c2f.multiscale!.epochs_per_level], ['topk', 6, [2, 4]]);
+    assert.deepEqual([plain.config.training.splitSeed, c2f.config.training.splitSeed], [0, 0]);
+  });
+
+  it('writes JSON with the target, accuracy, time to target, work and memory per configuration', () => {
+    const j = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchJson;
+    assert.equal(j.seeds, 1);
+    assert.deepEqual(j.configs.map((c) => c.config), ['plain', 'coarse-to-fine:topk']);
+    const best = Math.max(...j.configs.map((c) => c.best_val_acc_mean));
+    assert.ok(Math.abs(j.target.val_acc - 0.98 * best) < 1e-12);
+    assert.equal(j.configs.find((c) => c.best_val_acc_mean === best)!.config, j.target.best_config);
+    assert.match(j.notes, /peak RSS: the run's own child process/);
+    for (const c of j.configs) {
+      const run = j.runs.find((r) => r.config === c.config)!.report;
+      const ms = run.multiscale!;
+      assert.deepEqual([c.runs, c.failed.length, c.test_acc_std], [1, 0, 0], c.config);
+      assert.equal(c.test_acc_mean, run.test_acc);
+      assert.equal(c.time_to_target_s, timeToTarget(run.val_history, j.target.val_acc), c.config);
+      assert.equal(c.train_gflop, ms.cost.total.train_flops / 1e9);
+      assert.equal(c.total_gflop, ms.cost.total.flops / 1e9);
+      assert.ok(c.train_gflop > 0 && c.total_gflop > c.train_gflop, c.config);
+      assert.ok(c.total_time_s >= c.train_time_s && c.train_time_s > 0, c.config);
+      assert.ok(c.peak_rss_mb > 0 && c.max_level_tensor_mb > 0, c.config);
+      assert.deepEqual([c.last_phase, c.last_phase_full_graph], ['full-graph', true]);
+    }
+    // coarse-to-fine's coarse level is cheaper per step than its full graph
+    const lv = j.runs.find((r) => r.config === 'coarse-to-fine:topk')!.report.multiscale!.cost.levels;
+    assert.ok(lv[1].flops / lv[1].steps < lv[0].flops / lv[0].steps);
+    assert.notEqual(j.configs.find((c) => c.config === j.target.best_config)!.time_to_target_s, null);
+  });
+
+  it('writes an SVG plot with one polyline per configuration', () => {
+    const svg = readFileSync(join(dir, 'bench.svg'), 'utf8');
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 2);
+    assert.match(svg, />plain</);
+    assert.match(svg, />coarse-to-fine:topk</);
+  });
+
+  it('rejects bad configuration lists and flags that do not apply, with one line', () => {
+    const out = join(dir, 'x.json');
+    const cases: Array<[string[], RegExp]> = [
+      [['--multiscale', 'plain,coarse-to-fine:kmeans'], /option '--multiscale <list>' argument 'plain,coarse-to-fine:kmeans' is invalid\. 'coarse-to-fine:kmeans': coarsening 'kmeans' is not one of/],
+      [['--multiscale', 'plain,sub-to-full:topk'], /sub-to-full coarsens by ego-network subgraphs only; use coarse-to-fine:topk/],
+      [['--multiscale', 'plain', '--methods', 'full'], /^fastgnn bench: --multiscale: .*expected either --methods or --multiscale, not both$/],
+      [['--multiscale', 'plain', '--batch-size', '64'], /^fastgnn bench: --batch-size: applies to --methods runs/],
+      [['--methods', 'full', '--levels', '3'], /^fastgnn bench: --levels: applies to --multiscale comparisons only$/],
+      [['--multiscale', 'coarse-to-fine,coarse-to-fine:random'], /^fastgnn bench: --multiscale: 'coarse-to-fine:random' is listed twice/],
+      [[], /^fastgnn bench: expected --methods <list> \(mini-batching methods\) or --multiscale <list>/],
+    ];
+    for (const [args, message] of cases) {
+      const r = runCli(['bench', '--data', CORA_NPZ, '--report', out, ...args]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr.split('\n')[0], message);
+    }
+  });
+});
+
+describe('multiscale bench configurations', () => {
+  it('parse schedules with an optional coarsening method', () => {
+    assert.deepEqual(parseMultiscaleConfigs('plain, coarse-to-fine:topk,sub-to-full,multiscale-grad'), [
+      { schedule: 'plain' }, { schedule: 'coarse-to-fine', coarsen: 'topk' }, { schedule: 'sub-to-full', coarsen: undefined },
+      { schedule: 'multiscale-grad', coarsen: undefined },
+    ]);
+    assert.throws(() => parseMultiscaleConfigs('plain:topk'), /'plain:topk' is not plain, coarse-to-fine/);
+    assert.throws(() => parseMultiscaleConfigs('c2f'), /'c2f' is not plain/);
+  });
+});
