@@ -128,6 +128,7 @@ export function benchCommand(): Command {
     .option('--target-fraction <x>', "target = this fraction of the best method's best validation accuracy (default 0.98)", positiveNumber, 0.98)
     .option('--epochs <n>', 'maximum epochs (default: each method\'s own)', intAtLeast(1))
     .option('--patience <n>', 'early stopping patience in evaluations (default: each method\'s own, else 100)', intAtLeast(1))
+    .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0)', intAtLeast(0))
     .addOption(new Option('--model <kind>', 'architecture (default gcn)').choices(MODEL_KINDS))
     .option('--layers <n>', 'graph layers', intAtLeast(1))
     .option('--hidden <n>', 'hidden width', intAtLeast(1))

@@ -81,6 +81,7 @@ interface TrainFlags extends DataFlags, MethodFlags, MultiscaleFlags {
   decayScope?: 'all' | 'first';
   epochs?: number;
   patience?: number;
+  minEpochs?: number;
   seed?: number;
   optimizer?: OptimizerName;
   scheduler?: SchedulerName;
@@ -99,7 +100,7 @@ export function toRunOptions(f: TrainFlags): RunOptions {
   return {
     data: f.data, name: f.name, loadOptions: loadOptionsOf(f), split: f.split, splitSeed: f.splitSeed, model: f.model, seed: f.seed,
     modelOverrides: { layers: f.layers, hidden: f.hidden, heads: f.heads, dropout: f.dropout, inputDropout: f.dropout, norm: f.norm },
-    epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, decayScope: f.decayScope, patience: f.patience,
+    epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, decayScope: f.decayScope, patience: f.patience, minEpochs: f.minEpochs,
     optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
     report: f.report, log: f.log, save: f.save, resume: f.resume,
     method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, inference: f.inference, batches: f.batches,
@@ -149,6 +150,7 @@ export function trainCommand(): Command {
     .addOption(new Option('--decay-scope <scope>', 'decay all parameters or the first layer only (default: first for GCN, else all)').choices(['all', 'first']))
     .option('--epochs <n>', 'total epochs (default 200; ibmb-* 800); with --multiscale the budget E: level l runs E * 2^l epochs', intAtLeast(1))
     .option('--patience <n>', 'stop after n evaluations without a better validation accuracy (default: off; ibmb-* 100)', intAtLeast(1))
+    .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0; the IBMB paper used 300)', intAtLeast(0))
     .option('--seed <n>', 'seed of initialisation and dropout (default 0)', intAtLeast(0))
     .addOption(new Option('--optimizer <name>', 'optimiser (default adam)').choices(['adam', 'adamw', 'sgd']))
     .addOption(new Option('--scheduler <name>', 'learning-rate schedule (default none; ibmb-* plateau)').choices(['none', 'plateau', 'cosine', 'step']))

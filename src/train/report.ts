@@ -18,6 +18,8 @@ export interface TrainingConfig {
   decayScope: 'all' | 'first';
   /** null: no early stopping */
   patience: number | null;
+  /** early stopping never ends the run before this many epochs (0: no minimum) */
+  minEpochs: number;
   optimizer: OptimizerName;
   scheduler: SchedulerName;
   normalizeFeatures: boolean;

@@ -92,7 +92,7 @@ export { RunOptionError };
 export function defaultTrainingConfig(kind: ModelKind, hasPublicSplit: boolean): TrainingConfig {
   return {
     epochs: 200, lr: kind === 'gat' ? 0.005 : 0.01, weightDecay: 5e-4, decayScope: kind === 'gcn' ? 'first' : 'all',
-    patience: null, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
+    patience: null, minEpochs: 0, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
     split: hasPublicSplit ? 'public' : 'random:20:30', splitSeed: 0,
   };
 }
@@ -265,7 +265,7 @@ async function setUp(opts: RunOptions): Promise<Setup> {
   if (!MODEL_KINDS.includes(kind)) throw new RunOptionError('model', `expected one of ${MODEL_KINDS.join(', ')}, got '${String(kind)}'`);
   const seed = opts.seed ?? resumed?.seed ?? 0;
   const picked: Partial<TrainingConfig> = definedOnly({
-    epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay, decayScope: opts.decayScope, patience: opts.patience,
+    epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay, decayScope: opts.decayScope, patience: opts.patience, minEpochs: opts.minEpochs,
     optimizer: opts.optimizer, scheduler: opts.scheduler, normalizeFeatures: opts.normalizeFeatures,
     featureLayout: opts.featureLayout, split: opts.split, splitSeed: opts.splitSeed,
   });

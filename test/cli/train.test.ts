@@ -51,6 +51,20 @@ describe('fastgnn train', () => {
     assert.ok((r.epoch_time_ms as number) > 0 && (r.peak_rss_mb as number) > 0);
   });
 
+  it('--min-epochs keeps early stopping from ending the run before that many epochs', () => {
+    const run = (extra: string[]): Record<string, unknown> => {
+      const file = join(dir, `min-${extra.length}.json`);
+      const r = runCli(['train', '--data', CORA_NPZ, '--epochs', '40', '--patience', '1', '--lr', '0.5', '--report', file, '--quiet', ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      return readJson(file);
+    };
+    const free = run([]);
+    assert.ok((free.epochs_run as number) < 25, `patience 1 at lr 0.5 should stop early, ran ${String(free.epochs_run)}`);
+    const held = run(['--min-epochs', '25']);
+    assert.equal(held.epochs_run, 25);
+    assert.equal((held.config as { training: { minEpochs: number } }).training.minEpochs, 25);
+  });
+
   it('logs one JSON line per epoch with losses, accuracies and timings', () => {
     const lines = logLines(join(dir, 'log.jsonl'));
     assert.deepEqual(lines.map((l) => l.epoch), [0, 1, 2, 3, 4]);
