@@ -1,15 +1,18 @@
-// GEMM benchmark: GFLOP/s of the reference, TypeScript and native BLAS GEMMs on GNN-typical float32 shapes.
+// GEMM benchmark: GFLOP/s of the reference, TypeScript, wasm SIMD and native BLAS GEMMs on GNN-typical float32 shapes.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { loadBlas } from '../src/kernels/blas.js';
 import { describeBackend } from '../src/kernels/backend.js';
 import { gemmTs } from '../src/kernels/gemm-ts.js';
 import { referenceGemm } from '../src/kernels/reference.js';
 import type { GemmArgs } from '../src/kernels/types.js';
+import { createWasmGemm } from '../src/kernels/wasm-gemm.js';
 
 /* Run after `npm run build`: node dist/bench/gemm.js. C[m, n] = A[m, k] @ B[k, n], no transposition.
- * Each timing is the best of repeated runs (at least 2, until 1 s is spent) after one warm-up run. */
+ * Each timing is the best of repeated runs (at least 2, until 1 s is spent) after one warm-up run. The wasm GEMM
+ * runs on 1 thread and on all cores (whatever FASTGNN_BLAS says); 'wasm / blas' is its best GFLOP/s as a
+ * fraction of the native BLAS measured in the same run. */
 
 interface Shape { m: number; n: number; k: number; why: string }
 const SHAPES: Shape[] = [
@@ -20,7 +23,11 @@ const SHAPES: Shape[] = [
 ];
 const REFERENCE_MAX_FLOP = 2e9; // the plain loop runs at ~0.5 GFLOP/s: small shapes only
 
-interface Result { shape: string; m: number; n: number; k: number; impl: string; dtype: 'float32'; gflops: number; ms: number }
+interface Result {
+  shape: string; m: number; n: number; k: number; impl: string; dtype: 'float32'; gflops: number; ms: number;
+  /** wasm rows: GFLOP/s over the native BLAS's in this run */
+  fractionOfBlas?: number;
+}
 
 function fill(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
@@ -48,7 +55,16 @@ const impls: Array<[string, (g: GemmArgs) => void, (s: Shape) => boolean]> = [
   ['reference', referenceGemm, (s) => 2 * s.m * s.n * s.k <= REFERENCE_MAX_FLOP],
   ['gemm-ts', gemmTs, () => true],
 ];
-if (blas) impls.push([`${blas.library} (nblas, ${blas.threads} threads)`, (g) => { blas.gemm(g); }, () => true]);
+const wasm = createWasmGemm(new Uint8Array(readFileSync(new URL('../wasm/gemm.wasm', import.meta.url))));
+if (typeof wasm === 'string') console.error(`wasm GEMM unavailable: ${wasm}`);
+else {
+  for (const threads of new Set([1, availableParallelism()])) {
+    impls.push([`wasm-simd (${threads} thread${threads > 1 ? 's' : ''})`, (g) => { wasm.gemm(g, threads); }, () => true]);
+  }
+}
+const blasName = blas ? `${blas.library} (nblas, ${blas.threads} threads)` : undefined;
+if (blas && blasName) impls.push([blasName, (g) => { blas.gemm(g); }, () => true]);
+const fractionColumn = blasName !== undefined && typeof wasm !== 'string';
 
 const results: Result[] = [];
 const rows: string[][] = [];
@@ -70,11 +86,17 @@ for (const s of SHAPES) {
     results.push({ shape, m, n, k, impl, dtype: 'float32', gflops: Number(gflops.toFixed(3)), ms: Number(ms.toFixed(3)) });
     row.push(gflops.toFixed(2));
   }
+  if (fractionColumn) {
+    const mine = results.filter((r) => r.shape === shape);
+    const native = mine.find((r) => r.impl === blasName)!.gflops;
+    for (const r of mine) if (r.impl.startsWith('wasm')) r.fractionOfBlas = Number((r.gflops / native).toFixed(3));
+    row.push(Math.max(...mine.map((r) => r.fractionOfBlas ?? 0)).toFixed(2));
+  }
   rows.push(row);
   console.error(`done ${shape} (${s.why})`);
 }
 
-const header = ['m x n x k', ...impls.map(([name]) => name)];
+const header = ['m x n x k', ...impls.map(([name]) => name), ...(fractionColumn ? ['wasm / blas'] : [])];
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
 const line = (cells: string[]): string => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
 console.log(`GEMM float32, GFLOP/s (${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, node ${process.version})`);

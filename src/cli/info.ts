@@ -55,6 +55,7 @@ export function formatBackend(b: BackendInfo): string {
   const lines = [`kernels  ${b.kernels}`, `gemm     ${b.gemm}`];
   if (b.blasThreads !== undefined) lines.push(`threads  ${b.blasThreads} (${b.blasThreadsSource ?? 'default'})`);
   if (b.blasUnavailable) lines.push(`blas     not in use: ${b.blasUnavailable}`);
+  if (b.wasmUnavailable) lines.push(`wasm     not in use: ${b.wasmUnavailable}`);
   return lines.join('\n');
 }
 

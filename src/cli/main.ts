@@ -1,23 +1,16 @@
 #!/usr/bin/env node
-// fastgnn command-line entry point: registers the commands (train, preprocess, bench, predict, info, generate) and runs the one asked for.
+// fastgnn command-line entry point: checks the environment, then runs the command asked for (see program.ts).
 
-import { Command } from 'commander';
-import { fastgnnVersion } from '../train/report.js';
-import { benchCommand } from './bench.js';
-import { generateCommand } from './generate.js';
-import { infoCommand } from './info.js';
-import { predictCommand } from './predict.js';
-import { preprocessCommand } from './preprocess.js';
-import { trainCommand } from './train.js';
+import { parseThreadCount } from '../kernels/threads.js';
 
-export function buildProgram(): Command {
-  const program = new Command('fastgnn')
-    .description('Fast graph neural network training in TypeScript')
-    .version(fastgnnVersion())
-    .showSuggestionAfterError()
-    .showHelpAfterError('(run with --help for usage)');
-  for (const cmd of [trainCommand(), preprocessCommand(), benchCommand(), predictCommand(), infoCommand(), generateCommand()]) program.addCommand(cmd);
-  return program;
+// FASTGNN_THREADS is read when the kernels load (as the commands are imported): check it first, so a bad value is
+// one clear line and exit code 1 rather than a stack trace from inside an import
+try {
+  parseThreadCount(process.env.FASTGNN_THREADS, 'FASTGNN_THREADS');
+} catch (e) {
+  process.stderr.write(`fastgnn: ${(e as Error).message}\n`);
+  process.exit(1);
 }
 
+const { buildProgram } = await import('./program.js');
 await buildProgram().parseAsync(process.argv);

@@ -3,6 +3,7 @@
 
 import { fromEdgeList } from './build.js';
 import type { Dataset } from './dataset.js';
+import { checkMemory, memoryLimitOf, type MemoryPart } from './memory-estimate.js';
 import { Rng } from './rng.js';
 import { stratifiedSplit, type SplitSizes } from './split.js';
 
@@ -25,6 +26,27 @@ export interface SyntheticOptions {
   readonly featureNoise?: number;
   /** per-class counts or fractions; default 10% train, 10% val, rest test */
   readonly split?: SplitSizes;
+  /** memory budget in bytes the estimate (estimateSyntheticBytes) is checked against before anything is allocated;
+   *  default: the machine's memory (see memory-estimate.ts) */
+  readonly memoryLimit?: number;
+}
+
+/* Peak memory of generateSynthetic, per item (float32 features, int32 ids; D = directed edges = nodes * avgDegree):
+ *   node tables  64 B per node: labels, expected degrees, class order, alias tables (48 B), indptr, counts, row offsets
+ *   edges        20 B per directed edge: the src and dst lists (8 B), fromEdgeList's order by source and CSR indices
+ *                (8 B) and the copy without repeated pairs (4 B), all alive at once in the worst case
+ *   features     4 B per node and feature */
+const NODE_BYTES = 64;
+const EDGE_BYTES = 20;
+
+/** The estimated peak memory of generateSynthetic(o), by part. */
+export function estimateSyntheticBytes(o: Pick<SyntheticOptions, 'nodes' | 'avgDegree' | 'features'>): MemoryPart[] {
+  const directed = 2 * Math.round((o.nodes * o.avgDegree) / 2);
+  return [
+    { label: 'features', bytes: 4 * o.nodes * o.features },
+    { label: 'edges', bytes: EDGE_BYTES * directed },
+    { label: 'node tables', bytes: NODE_BYTES * o.nodes },
+  ];
 }
 
 /** Walker alias table over weights[from..to) of `items` (positions into `items`). */
@@ -73,6 +95,7 @@ function check(o: SyntheticOptions): void {
   if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`generateSynthetic: featureNoise must be >= 0, got ${s}`);
   const m = (o.nodes * o.avgDegree) / 2;
   if (2 * m > 2 ** 31 - 1) throw new Error(`generateSynthetic: ${2 * m} directed edges exceed the int32 CSR limit`);
+  checkMemory('generateSynthetic: the graph', estimateSyntheticBytes(o), memoryLimitOf(o.memoryLimit, 'generateSynthetic'));
 }
 
 export function generateSynthetic(o: SyntheticOptions): Dataset {
@@ -167,6 +190,6 @@ export function generateSynthetic(o: SyntheticOptions): Dataset {
     labels,
     numClasses: C,
     split,
-    source: `generateSynthetic(${JSON.stringify(o)})`,
+    source: `generateSynthetic(${JSON.stringify({ ...o, memoryLimit: undefined })})`, // the budget does not change the graph
   };
 }

@@ -5,41 +5,32 @@ import os from 'node:os';
 import { fastKernels, fastTsKernels } from './fast.js';
 import { createParallelKernels } from './parallel.js';
 import { referenceKernels } from './reference.js';
+import { checkThreadCount, parseThreadCount } from './threads.js';
 import type { Kernels } from './types.js';
+import { getWasmGemmThreads, loadWasmGemm, setWasmGemmThreads, wasmGemmUnavailableReason } from './wasm-gemm.js';
 
 /* Environment, read once when this module is first imported:
- *   FASTGNN_BLAS=0           never load native BLAS; GEMM runs in TypeScript (gemm-ts)
- *   FASTGNN_BLAS=1           use nblas even when it is linked to the (slow) netlib reference BLAS
+ *   FASTGNN_BLAS             which GEMM (see gemm-choice.ts): native BLAS when it loads, else the WebAssembly SIMD
+ *                            GEMM, else gemm-ts; 0 / ts: gemm-ts only; wasm: never native; 1: accept netlib BLAS
  *   FASTGNN_BLAS_THREADS=n   BLAS threads (copied to OPENBLAS_NUM_THREADS before OpenBLAS loads)
  *   OPENBLAS_NUM_THREADS=n   the same, set directly; default: all cores. Neither can change after start-up. */
 
-/* FASTGNN_THREADS=n      threads for row-parallel sparse kernels (default: all cores; 1 = no worker threads) */
-const MAX_THREADS = 256;
+/* FASTGNN_THREADS=n      threads for row-parallel sparse kernels and the wasm GEMM (default: all cores; 1 = no worker threads);
+ *                        an integer from 1 to MAX_THREADS (threads.ts), anything else is an error at start-up */
 
-let threads = parseThreads(process.env.FASTGNN_THREADS, 'FASTGNN_THREADS') ?? Math.max(1, os.availableParallelism());
+let threads = parseThreadCount(process.env.FASTGNN_THREADS, 'FASTGNN_THREADS') ?? Math.max(1, os.availableParallelism());
 let defaultKernels: Kernels = withThreads(threads);
 let active: Kernels = defaultKernels;
 
-function parseThreads(v: string | undefined, what: string): number | undefined {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  checkThreads(n, what);
-  return n;
-}
-
-function checkThreads(n: number, what: string): void {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
-    throw new Error(`${what} must be an integer from 1 to ${MAX_THREADS}, got ${n}`);
-  }
-}
-
 function withThreads(n: number): Kernels {
+  setWasmGemmThreads(n);
   return n > 1 ? createParallelKernels(fastKernels, n) : fastKernels;
 }
 
-/** Sets how many threads the sparse kernels use (1 = this thread only) and makes that the active kernel set. */
+/** Sets how many threads the sparse kernels and the wasm GEMM use (1 = this thread only) and makes that the active
+ *  kernel set. */
 export function setThreads(n: number): void {
-  checkThreads(n, 'threads');
+  checkThreadCount(n, 'threads');
   threads = n;
   defaultKernels = withThreads(n);
   active = defaultKernels;
@@ -68,14 +59,14 @@ export function useFastKernels(): void {
   active = defaultKernels;
 }
 
-export type GemmBackend = `${string} (nblas)` | 'typescript' | 'reference' | 'custom';
+export type GemmBackend = `${string} (nblas)` | `wasm-simd (${number} thread${'' | 's'})` | 'typescript' | 'reference' | 'custom';
 
 export interface BackendInfo {
   /** name of the active kernel set */
   kernels: string;
   /** threads the sparse kernels use */
   threads: number;
-  /** what the active GEMM runs on, e.g. 'openblas (nblas)' or 'typescript' */
+  /** what the active GEMM runs on, e.g. 'openblas (nblas)', 'wasm-simd (2 threads)' or 'typescript' */
   gemm: GemmBackend;
   /** threads of the native BLAS, when it is the active GEMM */
   blasThreads?: number;
@@ -83,6 +74,8 @@ export interface BackendInfo {
   blasThreadsSource?: string;
   /** why native BLAS is not in use, when it is not (not installed, disabled, self-test failed) */
   blasUnavailable?: string;
+  /** why the WebAssembly GEMM is not in use when the GEMM fell back to TypeScript */
+  wasmUnavailable?: string;
 }
 
 /** What `fastgnn info --backend` prints. */
@@ -95,8 +88,14 @@ export function describeBackend(): BackendInfo {
     info.blasThreadsSource = blas.threadsSource;
     return info;
   }
+  const wasm = blas === null ? loadWasmGemm() : null;
   if (active === referenceKernels) info.gemm = 'reference';
+  else if ((active === fastKernels || active === defaultKernels) && wasm !== null) {
+    const n = getWasmGemmThreads();
+    info.gemm = `wasm-simd (${n} thread${n === 1 ? '' : 's'})`;
+  }
   else if (active === fastKernels || active === defaultKernels || active === fastTsKernels) info.gemm = 'typescript';
+  if (info.gemm === 'typescript' && active !== fastTsKernels && blas === null) info.wasmUnavailable = wasmGemmUnavailableReason();
   info.blasUnavailable = blas === null ? blasUnavailableReason() : `the active kernels '${active.name}' do not use it`;
   return info;
 }

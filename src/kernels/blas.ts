@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { gemmChoice } from './gemm-choice.js';
 import { checkGemmArgs } from './gemm-ts.js';
 import type { GemmArgs } from './types.js';
 
@@ -40,14 +41,14 @@ export interface NativeBlas {
 let loaded: NativeBlas | null | undefined;
 let unavailable: string | undefined;
 
-/** Loads nblas once and returns it, or null when it is disabled (FASTGNN_BLAS=0), not installed, not
+/** Loads nblas once and returns it, or null when it is disabled (FASTGNN_BLAS=0 / ts / wasm), not installed, not
  *  built, fails a small self-test, or is linked to the slow netlib reference BLAS (unless FASTGNN_BLAS=1);
  *  blasUnavailableReason() then says which. */
 export function loadBlas(): NativeBlas | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  const flag = (process.env.FASTGNN_BLAS ?? '').toLowerCase();
-  if (flag === '0' || flag === 'false' || flag === 'off' || flag === 'no') {
+  const choice = gemmChoice();
+  if (choice === 'typescript' || choice === 'wasm') {
     unavailable = `disabled by FASTGNN_BLAS=${process.env.FASTGNN_BLAS}`;
     return null;
   }
@@ -76,7 +77,7 @@ export function loadBlas(): NativeBlas | null {
     return null;
   }
   const library = linkedLibrary();
-  if (library === 'netlib' && flag !== '1' && flag !== 'force') {
+  if (library === 'netlib' && choice !== 'native-any') {
     unavailable = 'nblas is linked to the netlib reference BLAS, which is slower than gemm-ts; install ' +
       'libopenblas-dev and run `npm rebuild nblas` (or set FASTGNN_BLAS=1 to use it anyway)';
     return null;

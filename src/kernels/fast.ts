@@ -1,4 +1,4 @@
-// Tuned kernels: native BLAS GEMM when it loads (else the TypeScript GEMM) and hand-tuned sparse loops.
+// Tuned kernels: native BLAS GEMM when it loads (else WebAssembly SIMD, else TypeScript) and hand-tuned sparse loops.
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
@@ -6,6 +6,7 @@ import { chunkCount, dropoutChunks } from './dropout-mask.js';
 import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { FloatArray, GemmArgs, Kernels } from './types.js';
+import { loadWasmGemm } from './wasm-gemm.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which keeps
  * four partial sums, and one-column spmm, which sums in a register), but: row offsets hoisted; the inner
@@ -349,13 +350,15 @@ function withGemm(name: string, gemm: (g: GemmArgs) => void): Kernels {
 /** Tuned kernels with the pure-TypeScript GEMM (never touches native code). */
 export const fastTsKernels: Kernels = withGemm('fast-ts', gemmTs);
 
-/** Tuned kernels whose GEMM goes to `blas` (falling back to gemm-ts for mixed operand types). */
-export function createFastKernels(blas: NativeBlas | null): Kernels {
+/** Tuned kernels whose GEMM goes to `blas` (native BLAS or the wasm GEMM), falling back to gemm-ts for the
+ *  operand types it declines (mixed types; for wasm, anything but float32). */
+export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null): Kernels {
   if (blas === null) return withGemm('fast', gemmTs);
   return withGemm('fast', (g) => {
     if (!blas.gemm(g)) gemmTs(g);
   });
 }
 
-/** The tuned kernels, GEMM through native BLAS when loadBlas() succeeds at start-up, else gemm-ts. */
-export const fastKernels: Kernels = createFastKernels(loadBlas());
+/** The tuned kernels, GEMM through native BLAS when loadBlas() succeeds at start-up, else through WebAssembly
+ *  SIMD when loadWasmGemm() does, else gemm-ts. */
+export const fastKernels: Kernels = createFastKernels(loadBlas() ?? loadWasmGemm());

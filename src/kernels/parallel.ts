@@ -2,11 +2,11 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount, dropoutChunks } from './dropout-mask.js';
-import { KernelPool, rowRange, type DropoutJob, type RowJob } from './pool.js';
+import { rowRange, sharedPool, type DropoutJob, type KernelPool, type RowJob } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
 
 /** Below this many multiply-adds a kernel stays on the calling thread (a hand-off costs tens of microseconds). */
-const MIN_WORK = 1 << 20;
+export const MIN_WORK = 1 << 20;
 
 const sharedCopies = new WeakMap<object, Int32Array | FloatArray>();
 
@@ -50,7 +50,7 @@ export function splitRows(indptr: Int32Array, rows: number, parts: number): numb
 export function createParallelKernels(base: Kernels, threads: number): Kernels {
   let pool: KernelPool | null = null;
   const run = (job: Omit<RowJob, 'r0' | 'r1'>, rows: number): void => {
-    pool ??= new KernelPool(threads);
+    pool ??= sharedPool(threads);
     const bounds = splitRows(job.indptr, rows, threads);
     const parts = bounds.slice(0, -1).map((r0, i) => ({ ...job, r0, r1: bounds[i + 1] }));
     pool.run(parts, (part) => {
@@ -69,7 +69,7 @@ export function createParallelKernels(base: Kernels, threads: number): Kernels {
       if (n < MIN_WORK || chunks < threads || !isShared(mask) || (x && !isShared(x)) || (out && !isShared(out))) {
         return base.dropout(n, p, scale, seed, mask, x, out);
       }
-      pool ??= new KernelPool(threads);
+      pool ??= sharedPool(threads);
       const parts: DropoutJob[] = [];
       for (let t = 0; t < threads; t++) {
         parts.push({ kind: 'dropout', n, p, scale, seed: shared(seed), mask, x, out, c0: Math.floor((chunks * t) / threads), c1: Math.floor((chunks * (t + 1)) / threads) });

@@ -4,12 +4,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { fastTsKernels } from './fast.js';
 import { dropoutChunks } from './dropout-mask.js';
 import { rowRange, type PoolJob } from './pool.js';
+import { runGemmJob } from './wasm-gemm.js';
 
 const { flags, slot } = workerData as { flags: Int32Array; slot: number };
 
 parentPort?.on('message', (job: PoolJob) => {
   try {
-    if (job.kind === 'dropout') {
+    if (job.kind === 'gemm') {
+      runGemmJob(job);
+    } else if (job.kind === 'dropout') {
       dropoutChunks(job.n, job.p, job.scale, job.seed, job.c0, job.c1, job.mask, job.x, job.out);
     } else {
       const { a, out } = rowRange(job);

@@ -1,8 +1,9 @@
-// A persistent pool of worker threads that run row ranges of sparse kernels over SharedArrayBuffer memory.
+// A persistent pool of worker threads that run row ranges of sparse kernels and of the wasm GEMM over shared memory.
 
 import { Worker } from 'node:worker_threads';
 import type { CsrMatrix } from '../graph/csr.js';
 import type { FloatArray } from './types.js';
+import type { GemmJob } from './wasm-gemm.js';
 
 /** Rows [r0, r1) of out = A @ x (kind 'spmm', A's values or 1) or of out = A(w) @ x (kind 'gspmm', per-entry,
  *  per-head weights w). Every array must be backed by a SharedArrayBuffer. */
@@ -44,7 +45,7 @@ export interface DropoutJob {
   c1: number;
 }
 
-export type PoolJob = RowJob | DropoutJob;
+export type PoolJob = RowJob | DropoutJob | GemmJob;
 
 const WAIT_LIMIT_MS = 120_000;
 
@@ -58,7 +59,7 @@ export class KernelPool {
     for (let slot = 1; slot < threads; slot++) {
       const worker = new Worker(new URL('./pool-worker.js', import.meta.url), {
         workerData: { flags: this.flags, slot },
-        // the workers only run sparse loops: no native BLAS (and its own threads) in them
+        // the workers only run sparse loops and wasm GEMM rows: no native BLAS (and its own threads) in them
         env: { ...process.env, FASTGNN_BLAS: '0' },
       });
       worker.unref();
@@ -83,4 +84,17 @@ export class KernelPool {
       if (Atomics.load(this.flags, i) === 2) local(parts[i]);
     }
   }
+}
+
+const pools = new Map<number, KernelPool>();
+
+/** The process's pool of `threads` threads, created on first use and shared by all parallel kernels (they run one
+ *  at a time: every call returns only when its parts are done). */
+export function sharedPool(threads: number): KernelPool {
+  let pool = pools.get(threads);
+  if (pool === undefined) {
+    pool = new KernelPool(threads);
+    pools.set(threads, pool);
+  }
+  return pool;
 }

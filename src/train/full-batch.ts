@@ -1,6 +1,7 @@
 // Full-batch training: every epoch one forward/backward over the whole graph, evaluation on val/test each epoch.
 
 import type { Split } from '../graph/dataset.js';
+import { checkMemory, memoryLimitOf } from '../graph/memory-estimate.js';
 import type { GNN } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
 import { Arena, withArena } from '../tensor/arena.js';
@@ -10,6 +11,7 @@ import { noGrad } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { EarlyStopping } from './early-stopping.js';
 import { accuracy, meanCrossEntropy } from './evaluate.js';
+import { estimateFullBatchBytes } from './memory.js';
 import { makeOptimizer, makeScheduler, stepScheduler, type OptimizerSpec } from './optimizer-factory.js';
 import { targetsOf, type PreparedData } from './prepare.js';
 
@@ -24,6 +26,9 @@ export interface FullBatchOptions extends OptimizerSpec {
   minEpochs?: number;
   /** called after every epoch (progress bars, metric logs) */
   onEpoch?: (m: EpochMetrics) => void;
+  /** memory budget in bytes for the estimate (estimateFullBatchBytes) checked before training starts; default: the
+   *  machine's memory */
+  memoryLimit?: number;
   /** resume: an optimiser whose state was restored, and the epoch to continue from */
   optimizerOverride?: Optimizer;
   startEpoch?: number;
@@ -73,6 +78,8 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
   if (opts.patience !== null && (!Number.isInteger(opts.patience) || opts.patience < 1)) {
     throw new Error(`patience must be a positive integer, got ${opts.patience}`);
   }
+  checkMemory('full-batch training', estimateFullBatchBytes(model.config, data), memoryLimitOf(opts.memoryLimit, 'trainFullBatch'),
+    'use a mini-batch method (e.g. ibmb-node or cluster-gcn)');
   const yTrain = targetsOf(data.labels, split.train, 'train');
   const yVal = targetsOf(data.labels, split.val, 'val');
   const yTest = targetsOf(data.labels, split.test, 'test');

@@ -6,15 +6,16 @@ import { loadBlas } from '../../src/kernels/blas.js';
 import { describeBackend, getKernels, setKernels, useFastKernels, useReferenceKernels } from '../../src/kernels/backend.js';
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
+import { loadWasmGemm } from '../../src/kernels/wasm-gemm.js';
 
 describe('backend', () => {
-  it('starts with the fast kernels and reports native BLAS exactly when it loaded', () => {
+  it('starts with the fast kernels and reports native BLAS exactly when it loaded, else the wasm GEMM', () => {
     // the default set is the fast kernels, wrapped for row-parallel sparse kernels when threads > 1
     assert.equal(getKernels().gemm, fastKernels.gemm);
     const info = describeBackend();
     assert.equal(getKernels().name, info.threads > 1 ? `fast+${info.threads}threads` : 'fast');
     if (loadBlas() === null) {
-      assert.equal(info.gemm, 'typescript');
+      assert.equal(info.gemm, loadWasmGemm() === null ? 'typescript' : `wasm-simd (${info.threads} thread${info.threads === 1 ? '' : 's'})`);
       assert.ok(info.blasUnavailable);
     } else {
       assert.match(info.gemm, / \(nblas\)$/);

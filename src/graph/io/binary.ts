@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CsrMatrix } from '../csr.js';
 import type { Dataset, FeatureMatrix, Split } from '../dataset.js';
+import { checkMemory, memoryLimitOf, type MemoryPart } from '../memory-estimate.js';
 
 const MAGIC = 'FGNNDATA';
 const VERSION = 1;
@@ -137,6 +138,40 @@ function readInto(fd: number, target: Uint8Array, position: number, file: string
 export interface LoadBinaryOptions {
   /** recompute every array's checksum (costs one pass over the data) */
   readonly verify?: boolean;
+  /** memory budget in bytes the arrays' total size is checked against before they are read; default: the machine's
+   *  memory (see memory-estimate.ts) */
+  readonly memoryLimit?: number;
+}
+
+type TypedCtor = Int32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** A header entry checked against the file: known dtype, aligned, inside the file. */
+interface CheckedEntry extends ArrayEntry {
+  readonly ctor: TypedCtor;
+  readonly nbytes: number;
+}
+
+function checkEntries(h: Header, size: number, file: string): CheckedEntry[] {
+  if (!Array.isArray(h.arrays)) throw new Error(`${file}: corrupt .fgnn header (no array list)`);
+  return h.arrays.map((e) => {
+    const ctor = e.dtype === 'i32' ? Int32Array : e.dtype === 'f64' ? Float64Array : e.dtype === 'f32' ? Float32Array : undefined;
+    if (!ctor) throw new Error(`${file}: array '${e.name}' has unknown dtype '${e.dtype}'`);
+    const nbytes = e.length * ctor.BYTES_PER_ELEMENT;
+    if (!Number.isInteger(e.length) || e.length < 0 || e.offset % ALIGN !== 0 || e.offset + nbytes > size) {
+      throw new Error(`${file}: array '${e.name}' lies outside the file`);
+    }
+    return { ...e, ctor, nbytes };
+  });
+}
+
+/** What loading needs (the arrays are read into memory as they are), by part. */
+function loadEstimate(entries: readonly CheckedEntry[]): MemoryPart[] {
+  const parts = new Map<string, number>([['features', 0], ['graph', 0], ['labels and split', 0]]);
+  for (const e of entries) {
+    const label = e.name.startsWith('features.') ? 'features' : e.name.startsWith('graph.') ? 'graph' : 'labels and split';
+    parts.set(label, parts.get(label)! + e.nbytes);
+  }
+  return [...parts].map(([label, bytes]) => ({ label, bytes }));
 }
 
 /** Loads a .fgnn file. The arrays are views into one ArrayBuffer (one read per GiB); above the largest
@@ -170,6 +205,8 @@ export function loadBinary(file: string, opts: LoadBinaryOptions = {}): Dataset 
     if (header.totalBytes !== size) {
       throw new Error(`${file}: ${size < header.totalBytes ? 'truncated' : 'oversized'} .fgnn file: ${size} bytes, header says totalBytes = ${header.totalBytes}`);
     }
+    const entries = checkEntries(header, size, file);
+    checkMemory(`${file}: loading`, loadEstimate(entries), memoryLimitOf(opts.memoryLimit, file));
     let whole: ArrayBuffer | undefined;
     try {
       whole = new ArrayBuffer(size);
@@ -178,11 +215,8 @@ export function loadBinary(file: string, opts: LoadBinaryOptions = {}): Dataset 
     }
     if (whole) readInto(fd, new Uint8Array(whole), 0, file);
     const arrays = new Map<string, Typed>();
-    for (const e of header.arrays) {
-      const ctor = e.dtype === 'i32' ? Int32Array : e.dtype === 'f64' ? Float64Array : e.dtype === 'f32' ? Float32Array : undefined;
-      if (!ctor) throw new Error(`${file}: array '${e.name}' has unknown dtype '${e.dtype}'`);
-      const nbytes = e.length * ctor.BYTES_PER_ELEMENT;
-      if (e.offset % ALIGN !== 0 || e.offset + nbytes > size) throw new Error(`${file}: array '${e.name}' lies outside the file`);
+    for (const e of entries) {
+      const { ctor, nbytes } = e;
       let a: Typed;
       if (whole) a = new ctor(whole, e.offset, e.length);
       else {

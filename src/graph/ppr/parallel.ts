@@ -2,6 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { MAX_THREADS } from '../../kernels/threads.js';
 import type { CsrGraph } from '../csr.js';
 import { checkPprGraph, checkPprOptions, checkSources, pushTopKRange, type PprTopK, type PprTopKOptions } from './push.js';
 import type { PprChunkMessage, PprWorkerData } from './worker.js';
@@ -42,6 +43,7 @@ function sharedGraph(g: CsrGraph): { indptr: Int32Array; indices: Int32Array } {
 export function resolveThreads(numSources: number, opts: Pick<PprParallelOptions, 'threads' | 'minSourcesPerThread'>): number {
   const threads = opts.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`pprTopK: threads must be an integer >= 1, got ${String(threads)}`);
+  if (threads > MAX_THREADS) throw new Error(`pprTopK: threads must be at most ${MAX_THREADS}, got ${threads}`);
   const minPer = opts.minSourcesPerThread ?? 4096;
   if (!Number.isInteger(minPer) || minPer < 1) {
     throw new Error(`pprTopK: minSourcesPerThread must be an integer >= 1, got ${String(minPer)}`);

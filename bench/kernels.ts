@@ -1,0 +1,168 @@
+// Kernel benchmark: GEMM GFLOP/s against OpenBLAS, and GB/s of the memory-bound kernels (SpMM, GSpMM, edge softmax,
+// fused GAT attention, dropout, row gather) against bandwidth probes (JS triad, native copy) measured in the same run.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { CsrGraph } from '../src/graph/csr.js';
+import { generateSynthetic } from '../src/graph/generate.js';
+import { loadDataset } from '../src/graph/io/index.js';
+import { describeBackend, getKernels, getThreads, setThreads } from '../src/kernels/backend.js';
+import { GraphContext } from '../src/nn/graph-context.js';
+import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
+import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
+import { argFlag, argValue, formatTable } from './lib/measure.js';
+import { allocateOperands, BYTE_MODEL, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
+import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
+
+/* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] (--large adds a 1M-node graph: several more minutes).
+ * Graphs: Cora (data/cora.npz) and a synthetic 200k-node graph of average degree 20. Every figure is the median of
+ * repeated calls (the machine is shared; the header prints the load average). The parallel kernels (those whose 2-thread version differs from the 1-thread one) are timed
+ * with 1 and with 2 threads (setThreads); threadsUsed says whether the work was actually split (small products stay
+ * on the calling thread). GEMM with one BLAS thread runs in a child process (OpenBLAS reads its thread count once). */
+
+const log = (s: string): void => { process.stderr.write(`${s}\n`); };
+const WIDTHS = [64, 128, 256];
+const GAT_HEADS = 8;
+const PARALLEL_THREADS = 2;
+
+interface GraphSpec { name: string; load: () => Promise<CsrGraph> }
+
+function graphSpecs(large: boolean): GraphSpec[] {
+  const synthetic = (nodes: number, avgDegree: number): GraphSpec => ({
+    name: `synthetic ${nodes / 1000}k, avg deg ${avgDegree}`,
+    load: async () => generateSynthetic({ nodes, avgDegree, classes: 10, features: 1, seed: 1 }).graph,
+  });
+  const specs: GraphSpec[] = [
+    { name: 'cora', load: async () => (await loadDataset('data/cora.npz')).graph },
+    synthetic(200_000, 20),
+  ];
+  if (large) specs.push(synthetic(1_000_000, 10));
+  return specs;
+}
+
+/** GEMM with one BLAS thread, in a child process (the parent's BLAS already fixed its thread count). */
+function gemmOneThread(): GemmRow[] {
+  const script = fileURLToPath(import.meta.url);
+  const env = { ...process.env, FASTGNN_BLAS_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+  const r = spawnSync(process.execPath, [script, '--section', 'gemm'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`the 1-thread GEMM child failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as GemmRow[];
+}
+
+async function sparseRows(large: boolean, bounds: Bounds): Promise<KernelRow[]> {
+  const rows: KernelRow[] = [];
+  for (const spec of graphSpecs(large)) {
+    const graph = await spec.load();
+    const ctx = new GraphContext(graph);
+    const gcn = ctx.adjacency('gcn');
+    const loops = ctx.adjacency('loops');
+    const nnz = Math.max(gcn.indptr[gcn.rows], loops.indptr[loops.rows]);
+    const o = allocateOperands(graph.rows, nnz, Math.max(...WIDTHS), GAT_HEADS);
+    const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = [
+      [graphInfo(`${spec.name} (gcn A+I)`, gcn), spmmCases(gcn, WIDTHS, o)],
+      [graphInfo(`${spec.name} (A+I, ${GAT_HEADS} heads)`, loops), gatCases(loops, WIDTHS, GAT_HEADS, o, getKernels())],
+      [graphInfo(`${spec.name} (rows)`, gcn), rowCases(graph.rows, 128, o)],
+    ];
+    for (const [info, cases] of byMatrix) {
+      for (const t of [1, PARALLEL_THREADS]) rows.push(...runCases(cases, info, t, bounds, log));
+    }
+  }
+  return rows;
+}
+
+function dropoutRows(bounds: Bounds): KernelRow[] {
+  const n = 200_000 * 256;
+  const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
+  const x = new Float32Array(shared(4 * n)).fill(1);
+  const out = new Float32Array(shared(4 * n));
+  const mask = new Uint8Array(shared(n));
+  const seed = Int32Array.of(1, 2, 3, 4);
+  const c: SparseCase = { kernel: 'dropout', width: 256, heads: 1, bytes: 9 * n, parallelWork: n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, x, out) };
+  const info = { name: `${n / 1e6}M values (200k x 256), p 0.5`, nodes: n, nnz: 0 };
+  return [1, PARALLEL_THREADS].flatMap((t) => runCases([c], info, t, bounds, log));
+}
+
+const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(0)}%`);
+
+function printGemm(rows: GemmRow[], limit: ReturnType<typeof gemmLimit>): void {
+  console.log(`\nGEMM float32 (limit: ${limit.gflops} GFLOP/s, ${limit.note}: ${limit.impl} x${limit.threads} on ${limit.shape})`);
+  console.log(formatTable(['m x k x n', 'what', 'implementation', 'thr', 'ms', 'GFLOP/s', '% limit', '% BLAS same shape'],
+    rows.map((r) => [r.shape, r.why, r.impl, String(r.threads), r.medianMs.toFixed(2), r.gflops.toFixed(2), pct(r.fractionOfPeak), pct(r.fractionOfBlasSameShape)]), 3));
+}
+
+function describeBounds(bounds: Bounds): string {
+  const list = (m: Bounds['triad']): string => [...m.values()].map((b) => `${b.gbPerS} (${b.threads} thr)`).join(', ');
+  return `JS triad ${list(bounds.triad)} GB/s; native copy ${list(bounds.copy)} GB/s`;
+}
+
+function printSparse(rows: KernelRow[], bounds: Bounds): void {
+  console.log(`\nmemory-bound kernels, float32, GB/s by the byte models in the JSON; bounds: ${describeBounds(bounds)}`);
+  console.log(formatTable(['kernel', 'matrix', 'nnz', 'f', 'h', 'thr', 'used', 'ms', 'GB/s', '% triad', '% copy'],
+    rows.map((r) => [r.kernel, r.graph, String(r.nnz), String(r.width), String(r.heads), String(r.threads), String(r.threadsUsed),
+      r.medianMs.toFixed(3), r.gbPerS.toFixed(2), pct(r.fractionOfTriad), pct(r.fractionOfCopy)]), 2));
+}
+
+async function main(): Promise<void> {
+  if (argValue('section') === 'gemm') {
+    process.stdout.write(`${JSON.stringify(benchGemm(GEMM_SHAPES, false, log))}\n`);
+    return;
+  }
+  const large = argFlag('large');
+  const threadsBefore = getThreads();
+  const backend = describeBackend();
+  const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}` +
+    `${backend.blasThreads ? ` (${backend.blasThreads} BLAS threads)` : ''}; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, ` +
+    `node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+  log(header);
+
+  const llc = lastLevelCacheBytes();
+  const probeArrays = createProbeArrays(llc); // llc floats = 4 x the cache in bytes, per array
+  const bounds: Bounds = { triad: new Map(), copy: new Map() };
+  for (const t of [...new Set([1, PARALLEL_THREADS, availableParallelism()])]) {
+    for (const op of ['triad', 'copy'] as const) {
+      const r = await measureBandwidth(probeArrays, t, op);
+      bounds[op].set(t, r);
+      log(`${op} ${t} threads: ${r.gbPerS} GB/s`);
+    }
+  }
+
+  let gemm: GemmRow[] = [];
+  let limit: ReturnType<typeof gemmLimit> | undefined;
+  if (!argFlag('skip-gemm')) {
+    gemm = benchGemm(GEMM_SHAPES, true, log, await wasmImpls([1, PARALLEL_THREADS]));
+    if (gemm.some((r) => r.impl.endsWith('(nblas)')) && !gemm.some((r) => r.impl.endsWith('(nblas)') && r.threads === 1)) gemm.push(...gemmOneThread());
+    limit = gemmLimit(gemm);
+    addFractions(gemm, limit.gflops);
+  }
+  const sparse = [...(await sparseRows(large, bounds)), ...dropoutRows(bounds)];
+  setThreads(threadsBefore);
+
+  const kernelNames = Object.keys(getKernels());
+  const unknown = kernelNames.filter((k) => !KNOWN_KERNELS.includes(k));
+  const fusions = {
+    gatAttention: kernelNames.includes('gatAttention') ? 'present (benchmarked)' : 'absent',
+    spmmBiasActivation: kernelNames.some((k) => /bias|activ|relu/i.test(k)) ? 'present' : 'absent: no SpMM + bias + activation kernel in the Kernels interface',
+    notBenchmarked: unknown,
+  };
+  console.log(`\n${header}`);
+  if (limit) printGemm(gemm, limit);
+  printSparse(sparse, bounds);
+  console.log(`\nfused kernels: GAT attention ${fusions.gatAttention}; SpMM+bias+activation ${fusions.spmmBiasActivation}` +
+    `${unknown.length ? `; in the interface but not benchmarked: ${unknown.join(', ')}` : ''}`);
+
+  mkdirSync('reports', { recursive: true });
+  const report = {
+    bench: 'kernels', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: availableParallelism(),
+    loadAverage: loadavg(), backend, lastLevelCacheBytes: llc,
+    bandwidth: { byteModel: PROBE_BYTE_MODEL, arrayBytes: 4 * llc, triad: [...bounds.triad.values()], copy: [...bounds.copy.values()] },
+    gemm: { limit, rows: gemm },
+    sparse: { byteModel: BYTE_MODEL, timing: 'median of >= 5 calls after warm-up; GB/s = bytes / median time', rows: sparse },
+    fusions,
+  };
+  writeFileSync('reports/bench-kernels.json', `${JSON.stringify(report, null, 2)}\n`);
+  console.log('wrote reports/bench-kernels.json');
+}
+
+await main();

@@ -1,0 +1,74 @@
+// Timing and printing helpers shared by the benchmarks: repeated timings with their median, aligned text tables.
+
+/** One repeated measurement in milliseconds: median (what the tables report), best and how many runs. */
+export interface Timing {
+  medianMs: number;
+  bestMs: number;
+  reps: number;
+}
+
+export interface MeasureOptions {
+  /** runs before timing starts (JIT warm-up, page faults); default 1 */
+  warmup?: number;
+  /** at least this many timed runs; default 5 */
+  minReps?: number;
+  /** keep going until this much time is spent (or maxReps); default 400 ms */
+  minMs?: number;
+  /** default 30 */
+  maxReps?: number;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Times `run` repeatedly (the machine is shared, so single timings are noisy: the median is the figure to use). */
+export function measure(run: () => void, opts: MeasureOptions = {}): Timing {
+  const { warmup = 1, minReps = 5, minMs = 400, maxReps = 30 } = opts;
+  for (let w = 0; w < warmup; w++) run();
+  const times: number[] = [];
+  let spent = 0;
+  while (times.length < maxReps && (times.length < minReps || spent < minMs)) {
+    const t = performance.now();
+    run();
+    const ms = performance.now() - t;
+    times.push(ms);
+    spent += ms;
+  }
+  return { medianMs: median(times), bestMs: Math.min(...times), reps: times.length };
+}
+
+/** Rounds for JSON (keeps reports readable without losing meaningful digits). */
+export function round(x: number, digits = 3): number {
+  return Number.isFinite(x) ? Number(x.toFixed(digits)) : x;
+}
+
+/** Formats rows as an aligned table: the first `leftColumns` columns left-aligned, the rest right-aligned. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], leftColumns = 1): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells.map((x, c) => (c < leftColumns ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Value of `--name <value>` on the command line, or undefined. */
+export function argValue(name: string, argv: readonly string[] = process.argv): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+export function argFlag(name: string, argv: readonly string[] = process.argv): boolean {
+  return argv.includes(`--${name}`);
+}
+
+/** `--name <n>` as a number, with a clear error for anything that is not one. */
+export function argNumber(name: string, fallback: number, argv: readonly string[] = process.argv): number {
+  const v = argValue(name, argv);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name}: expected a number, got '${v}'`);
+  return n;
+}

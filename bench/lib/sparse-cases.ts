@@ -1,0 +1,145 @@
+// The memory-bound kernel cases of bench:kernels: for each kernel of the Kernels interface, how to call it on a graph
+// and the minimal bytes it must move (the byte model GB/s is computed from).
+
+import type { CsrMatrix } from '../../src/graph/csr.js';
+import type { FloatArray, Kernels } from '../../src/kernels/types.js';
+
+/* Byte model ("minimal bytes"): every input array read once and every output written once, float32 values and
+ * int32 indices. A CSR operand costs indptr (4 (rows+1)) + indices (4 nnz) + values (4 nnz, when it has them);
+ * a gathered operand costs one row per stored entry (4 nnz width), however often the cache served it. A transposed
+ * product is counted as the gather it equals (the scatter's read-modify-write of the output is not counted). */
+export const BYTE_MODEL: Record<string, string> = {
+  spmm: 'CSR (indptr + indices + values) + gathered x rows 4*nnz*f + out 4*rows*f',
+  spmmT: 'CSR + gathered y rows 4*nnz*f + out 4*cols*f (as the gather with the transpose)',
+  gspmm: 'indptr + indices + per-entry weights 4*nnz*heads + gathered x rows 4*nnz*f + out 4*rows*f',
+  gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f',
+  sddmmAdd: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
+  sddmmDot: 'indptr + indices + y 4*rows*f + gathered x rows 4*nnz*f + out 4*nnz*heads',
+  edgeSoftmax: 'indptr + e 4*nnz*heads + out 4*nnz*heads',
+  edgeSoftmaxBackward: 'indptr + alpha + g (4*nnz*heads each) + out 4*nnz*heads',
+  gatAttention: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
+  gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads',
+  gatherRows: 'idx 4*R + source rows 4*R*f + out 4*R*f',
+  scatterAddRows: 'idx 4*R + x 4*R*f + out rows read and written 8*R*f',
+  dropout: 'x 4n + out 4n + mask n',
+};
+
+/** The fused GAT attention kernels, looked up by name so this bench runs whether or not a kernel set has them. */
+interface GatAttentionKernels {
+  gatAttention(a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): void;
+  gatAttentionBackward(a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+    du: FloatArray | null, dv: FloatArray | null): void;
+}
+
+export function fusedGat(k: Kernels): Partial<GatAttentionKernels> {
+  const r = k as unknown as Partial<Record<string, unknown>>;
+  const out: Partial<GatAttentionKernels> = {};
+  if (typeof r.gatAttention === 'function' && r.gatAttention.length === 6) out.gatAttention = r.gatAttention as GatAttentionKernels['gatAttention'];
+  if (typeof r.gatAttentionBackward === 'function' && r.gatAttentionBackward.length === 9) {
+    out.gatAttentionBackward = r.gatAttentionBackward as GatAttentionKernels['gatAttentionBackward'];
+  }
+  return out;
+}
+
+/** Kernel names this bench knows how to call. */
+export const KNOWN_KERNELS = ['name', 'gemm', ...Object.keys(BYTE_MODEL)];
+
+/** Dense operands in shared memory (so the row-parallel kernels may use their workers), filled with small values. */
+export interface Operands {
+  /** node rows, [max(rows, cols), maxWidth] */
+  x: Float32Array;
+  y: Float32Array;
+  out: Float32Array;
+  /** per-entry values, [nnz, maxHeads]: weights, logits, attention, gradients */
+  e1: Float32Array;
+  e2: Float32Array;
+  e3: Float32Array;
+  /** per-node scores [nodes, maxHeads] */
+  u: Float32Array;
+  v: Float32Array;
+  du: Float32Array;
+  dv: Float32Array;
+}
+
+function sharedFilled(n: number, seed: number): Float32Array {
+  const a = new Float32Array(new SharedArrayBuffer(4 * n));
+  let s = seed;
+  for (let i = 0; i < n; i++) a[i] = ((s = (Math.imul(s, 48271) + 11) >>> 0) / 2 ** 32) * 0.2 - 0.1;
+  return a;
+}
+
+export function allocateOperands(nodes: number, nnz: number, maxWidth: number, maxHeads: number): Operands {
+  return {
+    x: sharedFilled(nodes * maxWidth, 1), y: sharedFilled(nodes * maxWidth, 2), out: sharedFilled(nodes * maxWidth, 3),
+    e1: sharedFilled(nnz * maxHeads, 4), e2: sharedFilled(nnz * maxHeads, 5), e3: sharedFilled(nnz * maxHeads, 6),
+    u: sharedFilled(nodes * maxHeads, 7), v: sharedFilled(nodes * maxHeads, 8), du: sharedFilled(nodes * maxHeads, 9), dv: sharedFilled(nodes * maxHeads, 10),
+  };
+}
+
+/** One call of one kernel on one matrix: its label, its size and how to run it with a given kernel set. */
+export interface SparseCase {
+  kernel: string;
+  width: number;
+  heads: number;
+  bytes: number;
+  /** the size a row-parallel wrapper compares with its MIN_WORK (nnz * f for SpMM / GSpMM, n for dropout) */
+  parallelWork: number;
+  run: (k: Kernels) => void;
+}
+
+const csrBytes = (a: CsrMatrix, withValues: boolean): number => 4 * (a.rows + 1) + 4 * a.indptr[a.rows] * (withValues ? 2 : 1);
+
+/** SpMM and its transpose on the weighted matrix `a` (e.g. GCN-normalised A + I). */
+export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCase[] {
+  const nnz = a.indptr[a.rows];
+  return widths.flatMap((f) => [
+    { kernel: 'spmm', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.rows * f, parallelWork: nnz * f, run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
+    { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, parallelWork: nnz * f, run: (k: Kernels) => k.spmmT(a, o.y, f, o.out) },
+  ]);
+}
+
+/** The GAT kernels on the attention pattern `g` (A + I, no values) with `heads` heads. */
+export function gatCases(g: CsrMatrix, widths: number[], heads: number, o: Operands, kernels: Kernels): SparseCase[] {
+  const nnz = g.indptr[g.rows];
+  const n = g.rows;
+  const structure = csrBytes(g, false);
+  const perEntry = 4 * nnz * heads;
+  const work = (f: number): number => nnz * f;
+  const cases: SparseCase[] = widths.flatMap((f) => [
+    { kernel: 'gspmm', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, parallelWork: work(f), run: (k: Kernels) => k.gspmm(g, o.e1, heads, o.x, f, o.out) },
+    { kernel: 'gspmmT', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, parallelWork: work(f), run: (k: Kernels) => k.gspmmT(g, o.e1, heads, o.y, f, o.out) },
+  ]);
+  const f0 = widths[0];
+  const w = work(heads);
+  cases.push(
+    { kernel: 'sddmmAdd', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: (k) => k.sddmmAdd(g, o.u, o.v, heads, o.e1) },
+    { kernel: 'sddmmDot', width: f0, heads, bytes: structure + 4 * n * f0 + 4 * nnz * f0 + perEntry, parallelWork: work(f0), run: (k) => k.sddmmDot(g, o.y, o.x, heads, f0, o.e1) },
+    { kernel: 'edgeSoftmax', width: heads, heads, bytes: 4 * (n + 1) + 2 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmax(g, o.e1, heads, o.e2) },
+    { kernel: 'edgeSoftmaxBackward', width: heads, heads, bytes: 4 * (n + 1) + 3 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, o.e1) },
+  );
+  const fused = fusedGat(kernels);
+  if (fused.gatAttention) {
+    cases.push({
+      kernel: 'gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w,
+      run: (k) => fusedGat(k).gatAttention!(g, o.u, o.v, heads, 0.2, o.e2),
+    });
+  }
+  if (fused.gatAttentionBackward) {
+    cases.push({
+      kernel: 'gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry, parallelWork: w,
+      run: (k) => fusedGat(k).gatAttentionBackward!(g, o.u, o.v, o.e2, o.e3, heads, 0.2, o.du, o.dv),
+    });
+  }
+  return cases;
+}
+
+/** Row gather / scatter-add of R = nodes rows in a fixed pseudo-random order (as a batch's feature rows are). */
+export function rowCases(nodes: number, width: number, o: Operands): SparseCase[] {
+  const idx = new Int32Array(nodes);
+  for (let r = 0; r < nodes; r++) idx[r] = (Math.imul(r, 2654435761) >>> 0) % nodes;
+  const f = width;
+  return [
+    { kernel: 'gatherRows', width: f, heads: 1, bytes: 4 * nodes + 8 * nodes * f, parallelWork: nodes * f, run: (k) => k.gatherRows(o.x.subarray(0, nodes * f), f, idx, o.out) },
+    { kernel: 'scatterAddRows', width: f, heads: 1, bytes: 4 * nodes + 12 * nodes * f, parallelWork: nodes * f, run: (k) => k.scatterAddRows(o.x, f, idx, o.out.subarray(0, nodes * f)) },
+  ];
+}
