@@ -2,7 +2,7 @@
 // their definitions, and flags -> the library's MultiscaleRunOptions.
 
 import { Option, type Command } from 'commander';
-import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
+import { COARSEN_METHODS } from '../multiscale/level.js';
 import { MULTISCALE_SCHEDULES, type MultiscaleRunOptions, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { CliError } from './errors.js';
 import { intAtLeast, openUnitInterval, positiveNumber } from './options.js';
@@ -26,15 +26,9 @@ export const MULTISCALE_FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(MULTISCALE_KNOBS.map((k) => [k.key, k.flag.split(' ')[0]])),
 };
 
-export interface MultiscaleFlags {
+/** The multiscale flags as commander parses them: the library's options, the schedule named by --multiscale. */
+export interface MultiscaleFlags extends Partial<Omit<MultiscaleRunOptions, 'schedule'>> {
   multiscale?: MultiscaleSchedule;
-  coarsen?: CoarsenMethod;
-  levels?: number;
-  power?: number;
-  levelRatio?: number;
-  mlmcBatch?: number;
-  finalFullEpochs?: number;
-  maxPowerEdges?: number;
 }
 
 /** Adds the knobs (and, with `schedule`, --multiscale itself) to a command. */

@@ -56,7 +56,7 @@ export function dropoutChunks(
   }
 }
 
-function applyMask(x: FloatArray, out: FloatArray, mask: Uint8Array, scale: number, lo: number, hi: number): void {
+export function applyMask(x: FloatArray, out: FloatArray, mask: Uint8Array, scale: number, lo: number, hi: number): void {
   // multiply by a looked-up factor: measured 2.5x faster here than x * (mask * scale) with a random mask (and a
   // data-dependent branch would mispredict half the time at p = 0.5)
   const factor = Float64Array.of(0, scale);

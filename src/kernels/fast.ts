@@ -12,7 +12,8 @@ import { loadWasmGemm } from './wasm-gemm.js';
  * four partial sums, and one-column spmm, which sums in a register), but: row offsets hoisted; the inner
  * loop always runs over one contiguous feature row and is unrolled by four (V8 does not unroll); unweighted
  * matrices, f = 1 and heads = 1 take their own loops; spmm writes each output row once instead of
- * zero-filling first; spmmT / gspmmT scatter input rows into the output, so no transpose is ever built.
+ * zero-filling first; spmmT / gspmmT scatter input rows into the output (the autograd rules instead gather over a
+ * cached transpose, see grad-rules.ts; these two serve callers without one, and the kernel benchmark).
  * Every loop indexes plain numbers, so one code path serves Float32Array and Float64Array. */
 
 /** out[o : o+f] = v * x[s : s+f] (v = 1: a copy); unrolled by four, which V8 does not do by itself. */

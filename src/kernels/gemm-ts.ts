@@ -70,7 +70,7 @@ export function gemmTs(g: GemmArgs): void {
 }
 
 /** C = beta * C; beta = 0 writes zeros so that NaN / Inf previously in C do not leak (BLAS semantics). */
-function scaleC(c: FloatArray, m: number, n: number, ldc: number, beta: number): void {
+export function scaleC(c: FloatArray, m: number, n: number, ldc: number, beta: number): void {
   if (beta === 1) return;
   for (let i = 0; i < m; i++) {
     const o = i * ldc;
@@ -81,71 +81,50 @@ function scaleC(c: FloatArray, m: number, n: number, ldc: number, beta: number):
 
 /** Packs op(B)[pc : pc+kc, jc : jc+nc] as ceil(nc / NR) panels, each kc rows of NR contiguous values. */
 function packPanelsB(g: GemmArgs, pc: number, kc: number, jc: number, nc: number): Float64Array {
-  const panels = Math.ceil(nc / NR);
-  const size = panels * kc * NR;
+  const size = Math.ceil(nc / NR) * kc * NR;
   if (packB.length < size) packB = new Float64Array(Math.max(size, Math.min(KC, g.k) * Math.min(NC, g.n + NR)));
-  const pb = packB;
-  const { b, ldb } = g;
-  for (let q = 0; q < panels; q++) {
-    const j0 = jc + q * NR;
-    const w = Math.min(NR, jc + nc - j0);
-    let o = q * kc * NR;
-    if (!g.transB) {
-      for (let p = pc; p < pc + kc; p++, o += NR) {
-        const s = p * ldb + j0;
-        if (w === NR) {
-          pb[o] = b[s]; pb[o + 1] = b[s + 1]; pb[o + 2] = b[s + 2]; pb[o + 3] = b[s + 3];
-        } else {
-          for (let r = 0; r < NR; r++) pb[o + r] = r < w ? b[s + r] : 0;
-        }
-      }
-    } else {
-      for (let r = 0; r < NR; r++) {
-        if (r >= w) {
-          for (let p = 0; p < kc; p++) pb[o + p * NR + r] = 0;
-          continue;
-        }
-        const s = (j0 + r) * ldb + pc;
-        for (let p = 0; p < kc; p++) pb[o + p * NR + r] = b[s + p];
-      }
-    }
-  }
-  return pb;
+  packPanels(g.b, g.ldb, !g.transB, pc, kc, jc, nc, packB);
+  return packB;
 }
 
 /** Packs op(A)[ic : ic+mc, pc : pc+kc] as ceil(mc / MR) panels, each kc columns of MR contiguous values. */
 function packPanelsA(g: GemmArgs, ic: number, mc: number, pc: number, kc: number): Float64Array {
-  const panels = Math.ceil(mc / MR);
-  const size = panels * kc * MR;
+  const size = Math.ceil(mc / MR) * kc * MR;
   if (packA.length < size) packA = new Float64Array(size);
-  const pa = packA;
-  const { a, lda } = g;
+  packPanels(g.a, g.lda, g.transA, pc, kc, ic, mc, packA);
+  return packA;
+}
+
+/** Packs the kc x count block of x whose value (p, r) is at (p0 + p) * ld + (r0 + r) when `contiguous`, else at
+ *  (r0 + r) * ld + (p0 + p), as ceil(count / MR) panels of kc rows of MR values, zero-padded (MR = NR, so op(A) by rows and op(B) by
+ *  columns pack the same way). */
+function packPanels(x: FloatArray, ld: number, contiguous: boolean, p0: number, kc: number, r0: number, count: number, dst: Float64Array): void {
+  const panels = Math.ceil(count / MR);
   for (let q = 0; q < panels; q++) {
-    const i0 = ic + q * MR;
-    const h = Math.min(MR, ic + mc - i0);
+    const c0 = r0 + q * MR;
+    const w = Math.min(MR, r0 + count - c0);
     const o = q * kc * MR;
-    if (g.transA) {
+    if (contiguous) {
       for (let p = 0; p < kc; p++) {
-        const s = (pc + p) * lda + i0;
+        const s = (p0 + p) * ld + c0;
         const d = o + p * MR;
-        if (h === MR) {
-          pa[d] = a[s]; pa[d + 1] = a[s + 1]; pa[d + 2] = a[s + 2]; pa[d + 3] = a[s + 3];
+        if (w === MR) {
+          dst[d] = x[s]; dst[d + 1] = x[s + 1]; dst[d + 2] = x[s + 2]; dst[d + 3] = x[s + 3];
         } else {
-          for (let r = 0; r < MR; r++) pa[d + r] = r < h ? a[s + r] : 0;
+          for (let r = 0; r < MR; r++) dst[d + r] = r < w ? x[s + r] : 0;
         }
       }
     } else {
       for (let r = 0; r < MR; r++) {
-        if (r >= h) {
-          for (let p = 0; p < kc; p++) pa[o + p * MR + r] = 0;
+        if (r >= w) {
+          for (let p = 0; p < kc; p++) dst[o + p * MR + r] = 0;
           continue;
         }
-        const s = (i0 + r) * lda + pc;
-        for (let p = 0; p < kc; p++) pa[o + p * MR + r] = a[s + p];
+        const s = (c0 + r) * ld + p0;
+        for (let p = 0; p < kc; p++) dst[o + p * MR + r] = x[s + p];
       }
     }
   }
-  return pa;
 }
 
 /** C[tile] = alpha * (4 x kc panel of A) @ (kc x 4 panel of B) + beta * C[tile] for the top-left h x w tile;

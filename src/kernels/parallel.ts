@@ -72,7 +72,7 @@ export function createParallelKernels(base: Kernels, threads: number): Kernels {
       pool ??= sharedPool(threads);
       const parts: DropoutJob[] = [];
       for (let t = 0; t < threads; t++) {
-        parts.push({ kind: 'dropout', n, p, scale, seed: shared(seed), mask, x, out, c0: Math.floor((chunks * t) / threads), c1: Math.floor((chunks * (t + 1)) / threads) });
+        parts.push({ kind: 'dropout', n, p, scale, seed, mask, x, out, c0: Math.floor((chunks * t) / threads), c1: Math.floor((chunks * (t + 1)) / threads) });
       }
       pool.run(parts, (j) => dropoutChunks(j.n, j.p, j.scale, j.seed, j.c0, j.c1, j.mask, j.x, j.out));
     },

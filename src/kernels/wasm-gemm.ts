@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gemmChoice } from './gemm-choice.js';
-import { checkGemmArgs } from './gemm-ts.js';
+import { checkGemmArgs, scaleC } from './gemm-ts.js';
 import { isShared } from './parallel.js';
 import { sharedPool } from './pool.js';
 import type { GemmArgs } from './types.js';
@@ -236,16 +236,6 @@ function copyRowsIn(mem: Float32Array, io: ChunkIo, r0: number, r1: number): voi
 /** Rows [r0, r1) of the chunk's C back to the caller's array. */
 function copyRowsOut(mem: Float32Array, io: ChunkIo, r0: number, r1: number): void {
   copyMatrix(mem, io.cAt / 4 + r0 * io.n, io.n, io.c, (io.i0 + r0) * io.ldc, io.ldc, r1 - r0, io.n);
-}
-
-/** C = beta * C (beta = 0 writes zeros, ignoring NaN in C). */
-function scaleC(c: Float32Array, m: number, n: number, ldc: number, beta: number): void {
-  if (beta === 1) return;
-  for (let i = 0; i < m; i++) {
-    const o = i * ldc;
-    if (beta === 0) c.fill(0, o, o + n);
-    else for (let j = o; j < o + n; j++) c[j] *= beta;
-  }
 }
 
 /** A 5 x 9 x 3 product with both operands transposed, alpha = 2 and beta = 0 over NaN, in small integers (exact). */

@@ -2,6 +2,7 @@
 
 import { permuteEntries, transposeCached, transposeStructure } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
+import { applyMask } from '../kernels/dropout-mask.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Primitive, TapeNode } from './primitives.js';
 import { allocate, type Tensor } from './tensor.js';
@@ -203,8 +204,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   },
   dropout: ({ attrs: { mask, scale } }, _o, g) => {
     const d = sameType(g);
-    const factor = Float64Array.of(0, scale);
-    for (let i = 0; i < d.length; i++) d[i] = g[i] * factor[mask[i]];
+    applyMask(g, d, mask, scale, 0, d.length);
     return [d];
   },
   // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row

@@ -8,6 +8,7 @@ import type { CsrGraph } from '../graph/csr.js';
 import type { Split } from '../graph/dataset.js';
 import { Rng } from '../graph/rng.js';
 import { DEFAULT_MAX_POWER_EDGES, levelSize, selectTopk } from '../multiscale/coarsen/index.js';
+import { visitBall } from '../multiscale/coarsen/power.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { RunOptionError } from './run-option-error.js';
 
@@ -140,26 +141,10 @@ export function checkLevelSizes(r: ResolvedMultiscale, graph: CsrGraph, split: S
   }
 }
 
-/** Nodes within `hops` of `start` (start excluded) that `count` accepts, by BFS; `seen` holds stamps. */
+/** Nodes within `hops` of `start` (start excluded) that `count` accepts. */
 function ballCount(graph: CsrGraph, start: number, hops: number, stamp: number, seen: Int32Array, queue: Int32Array, count: (v: number) => number): number {
-  let head = 0;
-  let tail = 0;
-  queue[tail++] = start;
-  seen[start] = stamp;
   let reached = 0;
-  for (let h = 0; h < hops && head < tail; h++) {
-    const end = tail;
-    for (; head < end; head++) {
-      const u = queue[head];
-      for (let k = graph.indptr[u]; k < graph.indptr[u + 1]; k++) {
-        const v = graph.indices[k];
-        if (seen[v] === stamp) continue;
-        seen[v] = stamp;
-        queue[tail++] = v;
-        reached += count(v);
-      }
-    }
-  }
+  visitBall(graph, start, hops, stamp, seen, queue, (v) => { reached += count(v); });
   return reached;
 }
 

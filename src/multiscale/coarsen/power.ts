@@ -38,17 +38,15 @@ export function poweredSubgraph(graph: CsrGraph, nodes: Int32Array, power: numbe
   return unitSymmetric(g);
 }
 
-/** BFS up to `hops` from `start`, marking visits with `stamp`; calls onKept(local id) for every kept node
- *  reached other than start; returns how many. */
-function ball(
-  graph: CsrGraph, start: number, hops: number, stamp: number, seen: Int32Array, queue: Int32Array, local: Int32Array,
-  onKept: ((s: number) => void) | null,
-): number {
+/** Bounded BFS: calls visit(v) for every node v within `hops` of `start` (start excluded), marking visits in
+ *  `seen` with `stamp` (so one `seen` array serves many balls); `queue` holds at least graph.rows entries. */
+export function visitBall(
+  graph: CsrGraph, start: number, hops: number, stamp: number, seen: Int32Array, queue: Int32Array, visit: (v: number) => void,
+): void {
   let head = 0;
   let tail = 0;
   queue[tail++] = start;
   seen[start] = stamp;
-  let count = 0;
   for (let h = 0; h < hops && head < tail; h++) {
     const end = tail;
     for (; head < end; head++) {
@@ -58,13 +56,24 @@ function ball(
         if (seen[v] === stamp) continue;
         seen[v] = stamp;
         queue[tail++] = v;
-        if (local[v] >= 0) {
-          count++;
-          onKept?.(local[v]);
-        }
+        visit(v);
       }
     }
   }
+}
+
+/** visitBall counting the kept nodes reached (local id >= 0), calling onKept(local id) for each. */
+function ball(
+  graph: CsrGraph, start: number, hops: number, stamp: number, seen: Int32Array, queue: Int32Array, local: Int32Array,
+  onKept: ((s: number) => void) | null,
+): number {
+  let count = 0;
+  visitBall(graph, start, hops, stamp, seen, queue, (v) => {
+    if (local[v] >= 0) {
+      count++;
+      onKept?.(local[v]);
+    }
+  });
   return count;
 }
 

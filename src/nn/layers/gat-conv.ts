@@ -63,6 +63,7 @@ export class GATConv extends GraphConv {
     let alpha = gatAttention(a, scoreDst, scoreSrc, H, this.slope);
     if (this.training && this.attnDrop > 0) alpha = dropout(alpha, this.attnDrop, this.dropRng);
     const out = gspmm(a, alpha, h, H);
-    return addRowVec(this.concat ? out : matmul(out, this.headMean), this.bias);
+    // averaging one head is the identity: skip its product
+    return addRowVec(this.concat || this.heads === 1 ? out : matmul(out, this.headMean), this.bias);
   }
 }
