@@ -24,11 +24,17 @@ export function outputNodes(b: Batch): Int32Array {
 }
 
 /** The subgraph induced on `nodes` with the full graph's GCN normalisation sliced (not re-normalised), and
- *  outputs given as global ids (each must be among `nodes`). */
-export function inducedBatch(full: GraphContext, nodes: Int32Array, outputs: Int32Array): Batch {
-  const graph = inducedSubgraph(full.graph, nodes).graph;
-  const gcn = inducedSubgraph(full.adjacency('gcn'), nodes).graph;
+ *  outputs given as global ids (each must be among `nodes`). `scratch`: see inducedSubgraph; pass one
+ *  (inducedScratch) when building many batches. */
+export function inducedBatch(full: GraphContext, nodes: Int32Array, outputs: Int32Array, scratch = inducedScratch(full.numNodes)): Batch {
+  const graph = inducedSubgraph(full.graph, nodes, scratch).graph;
+  const gcn = inducedSubgraph(full.adjacency('gcn'), nodes, scratch).graph;
   return { nodes, graph, adjacency: { gcn }, outputIndex: localIndex(nodes, outputs) };
+}
+
+/** Reusable global -> local scratch for inducedSubgraph / inducedBatch: all -1, one entry per node. */
+export function inducedScratch(numNodes: number): Int32Array {
+  return new Int32Array(numNodes).fill(-1);
 }
 
 /** Local positions of `outputs` inside `nodes`; throws if one is missing. */

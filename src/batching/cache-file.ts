@@ -6,12 +6,12 @@
 // every typed array at a 64-byte-aligned offset (relative to the data start), zero-padded. The checksum is
 // FNV-1a over the 32-bit words of everything after the prefix.
 
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
-import * as path from 'node:path';
 import type { CsrGraph, CsrMatrix } from '../graph/csr.js';
 import { validateCsr } from '../graph/csr.js';
 import type { Dataset } from '../graph/dataset.js';
+import { align, ALIGN, bytesOf, readFully, WordHash, writeAtomically, writeFully } from '../graph/io/file-io.js';
 import type { AdjacencyKind } from '../nn/graph-context.js';
 import { validateBatch, type Batch } from './batch.js';
 
@@ -31,7 +31,6 @@ export interface BatchCache {
 const MAGIC = 'FASTGNNB';
 const VERSION = 1;
 const PREFIX = 64;
-const ALIGN = 64;
 const KINDS: readonly AdjacencyKind[] = ['gcn', 'mean', 'sum', 'loops'];
 type DTypeTag = 'i32' | 'f32' | 'f64';
 type Arr = Int32Array | Float32Array | Float64Array;
@@ -40,23 +39,6 @@ type Ref = [DTypeTag, number, number];
 interface MatRec { rows: number; cols: number; indptr: Ref; indices: Ref; values?: Ref }
 interface BatchRec { nodes: Ref; graph: MatRec; adjacency: Partial<Record<AdjacencyKind, MatRec>>; outputIndex: Ref; lossWeights?: Ref }
 interface Header { version: number; meta: CacheMeta; preprocessTimeS: number; batches: BatchRec[]; evalBatches: BatchRec[] | null }
-
-const align = (x: number): number => Math.ceil(x / ALIGN) * ALIGN;
-
-/** 32-bit FNV-1a over 32-bit words, fed in pieces whose lengths are multiples of 4 bytes. */
-class WordHash {
-  h = 0x811c9dc5;
-  update(bytes: Uint8Array): void {
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
-    let h = this.h;
-    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193);
-    this.h = h >>> 0;
-  }
-}
-
-function bytesOf(a: Arr): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-}
 
 function checkPlatform(): void {
   if (endianness() !== 'LE') throw new Error('batch cache: only little-endian platforms are supported');
@@ -124,52 +106,29 @@ export function saveBatchCache(file: string, cache: BatchCache): void {
   const headPad = new Uint8Array(align(json.length));
   headPad.set(json);
   const dataStart = PREFIX + headPad.length;
-  writeAtomically(file, dataStart + offset, (put) => {
+  const total = dataStart + offset;
+  writeAtomically(file, (fd) => {
+    // the data after a PREFIX-byte hole, then the prefix, which holds the checksum of that data
     const hash = new WordHash();
-    hash.update(headPad);
+    let pos = PREFIX;
+    const put = (piece: Uint8Array): void => { hash.update(piece); writeFully(fd, piece, pos); pos += piece.length; };
     put(headPad);
     let at = 0;
     for (const a of arrays) {
-      const pad = new Uint8Array(align(at + a.byteLength) - at - a.byteLength);
-      for (const piece of [bytesOf(a), pad]) { hash.update(piece); put(piece); }
+      put(bytesOf(a));
+      put(new Uint8Array(align(at + a.byteLength) - at - a.byteLength));
       at = align(at + a.byteLength);
     }
+    if (pos !== total) throw new Error(`saveBatchCache ${file}: wrote ${pos} bytes, expected ${total}`);
     const prefix = new Uint8Array(PREFIX);
     const view = new DataView(prefix.buffer);
     prefix.set(new TextEncoder().encode(MAGIC));
     view.setUint32(8, VERSION, true);
     view.setUint32(12, json.length, true);
     view.setUint32(16, hash.h, true);
-    view.setFloat64(24, dataStart + offset, true);
-    return prefix;
+    view.setFloat64(24, total, true);
+    writeFully(fd, prefix, 0);
   });
-}
-
-/** Opens a temporary file next to `file`, lets `body` append its pieces after a PREFIX-byte hole, writes the
- *  prefix `body` returns into the hole, fsyncs and renames; on failure the temporary file is removed. */
-function writeAtomically(file: string, total: number, body: (put: (bytes: Uint8Array) => void) => Uint8Array): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = openSync(tmp, 'w');
-  let ok = false;
-  try {
-    let pos = PREFIX;
-    const write = (bytes: Uint8Array, at: number): void => {
-      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
-    };
-    const prefix = body((bytes) => { write(bytes, pos); pos += bytes.length; });
-    if (pos !== total) throw new Error(`saveBatchCache ${file}: wrote ${pos} bytes, expected ${total}`);
-    write(prefix, 0);
-    fsyncSync(fd);
-    ok = true;
-  } finally {
-    closeSync(fd);
-    if (!ok) try { unlinkSync(tmp); } catch { /* already gone */ }
-  }
-  renameSync(tmp, file);
-  try { // make the rename itself durable; not every platform can fsync a folder
-    const dfd = openSync(path.dirname(file), 'r');
-    try { fsyncSync(dfd); } finally { closeSync(dfd); }
-  } catch { /* best effort */ }
 }
 
 /** Reads a cache written by saveBatchCache; throws an error naming `file` when it is truncated, corrupt
@@ -185,11 +144,7 @@ export function loadBatchCache(file: string): BatchCache {
 }
 
 function readExact(fd: number, into: Uint8Array, at: number, file: string): void {
-  for (let done = 0; done < into.length;) {
-    const got = readSync(fd, into, done, into.length - done, at + done);
-    if (got === 0) throw new Error(`${file}: truncated batch cache (ends before byte ${at + into.length})`);
-    done += got;
-  }
+  readFully(fd, into, at, () => `${file}: truncated batch cache (ends before byte ${at + into.length})`);
 }
 
 function readCache(fd: number, file: string): BatchCache {

@@ -5,7 +5,7 @@ import { inducedSubgraph } from '../graph/build.js';
 import { partitionGraph } from '../graph/partition/index.js';
 import { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
-import type { Batch } from './batch.js';
+import { inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
 
 export interface ClusterGcnOptions {
@@ -52,6 +52,7 @@ export function clusterGcnBatches(ctx: GraphContext, trainNodes: Int32Array, opt
   const members = nodesByPart(parts, numParts);
   const epochRoot = new Rng(seed).fork(1);
   const batchesPerEpoch = Math.ceil(numParts / partsPerBatch);
+  const scratch = inducedScratch(n);
   const epoch = (e: number): Batch[] => {
     if (!Number.isInteger(e) || e < 0) throw new Error(`${what}: epoch must be a non-negative integer, got ${e}`);
     const order = epochRoot.fork(e).shuffle(Int32Array.from({ length: numParts }, (_, i) => i));
@@ -68,7 +69,7 @@ export function clusterGcnBatches(ctx: GraphContext, trainNodes: Int32Array, opt
       nodes.sort();
       const outputIndex = Int32Array.from(nodes.keys()).filter((i) => trainMask[nodes[i]] === 1);
       if (outputIndex.length === 0) continue;
-      out.push({ nodes, graph: inducedSubgraph(ctx.graph, nodes).graph, outputIndex });
+      out.push({ nodes, graph: inducedSubgraph(ctx.graph, nodes, scratch).graph, outputIndex });
     }
     return out;
   };

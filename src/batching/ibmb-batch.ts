@@ -4,7 +4,7 @@
 import { partitionGraph } from '../graph/partition/index.js';
 import { topicPpr, topKPerColumn } from '../graph/ppr/index.js';
 import type { GraphContext } from '../nn/graph-context.js';
-import { inducedBatch, type Batch } from './batch.js';
+import { inducedBatch, inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
 import { pprGraphOf } from './ibmb-node.js';
 
@@ -72,6 +72,7 @@ export function ibmbBatchBatches(ctx: GraphContext, outputs: Int32Array, opts: I
   const k = Math.ceil((r.ratio * n) / r.numParts);
   const pg = pprGraphOf(ctx.graph);
   const block = Math.max(1, Math.floor(r.budget / (3 * 4 * n)));
+  const scratch = inducedScratch(n);
   const batches: Batch[] = [];
   for (let start = 0; start < groups.length; start += block) {
     const sets = groups.slice(start, start + block);
@@ -81,7 +82,7 @@ export function ibmbBatchBatches(ctx: GraphContext, outputs: Int32Array, opts: I
       const nodes = new Int32Array(out.length + aux[c].length);
       nodes.set(out);
       nodes.set(aux[c], out.length);
-      batches.push(inducedBatch(ctx, nodes.sort(), out));
+      batches.push(inducedBatch(ctx, nodes.sort(), out, scratch));
     });
   }
   return batches;

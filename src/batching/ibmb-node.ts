@@ -5,7 +5,7 @@ import type { CsrGraph } from '../graph/csr.js';
 import { prepareForPpr, pprTopK, type PprTopK } from '../graph/ppr/index.js';
 import { checkPprOptions } from '../graph/ppr/push.js';
 import type { GraphContext } from '../nn/graph-context.js';
-import { inducedBatch, type Batch } from './batch.js';
+import { inducedBatch, inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
 import { groupByScore, symmetricPairs, type PairScores } from './union-find.js';
 
@@ -95,6 +95,7 @@ function outputPairs(top: PprTopK, sorted: Int32Array, numNodes: number): PairSc
 /** One induced batch per group of output positions. */
 function batchesFromGroups(ctx: GraphContext, groups: readonly Int32Array[], sorted: Int32Array, top: PprTopK): Batch[] {
   const mark = new Int32Array(ctx.numNodes).fill(-1);
+  const scratch = inducedScratch(ctx.numNodes);
   return groups.map((g, gi) => {
     const aux: number[] = [];
     for (const i of g) {
@@ -107,6 +108,6 @@ function batchesFromGroups(ctx: GraphContext, groups: readonly Int32Array[], sor
       }
     }
     const nodes = Int32Array.from(aux).sort();
-    return inducedBatch(ctx, nodes, Int32Array.from(g, (i) => sorted[i]));
+    return inducedBatch(ctx, nodes, Int32Array.from(g, (i) => sorted[i]), scratch);
   });
 }

@@ -25,7 +25,8 @@ export function materialize(b: Batch, data: PreparedData, into?: Float32Array | 
   return { batch: b, x, ctx, outputIndex: b.outputIndex, targets, lossWeights: b.lossWeights };
 }
 
-function gatherInput(x: NodeInput, nodes: Int32Array, into?: Float32Array | Float64Array): NodeInput {
+/** The rows `nodes` of a node input (dense rows gathered, into `into` when given; sparse rows selected). */
+export function gatherInput(x: NodeInput, nodes: Int32Array, into?: Float32Array | Float64Array): NodeInput {
   if (x instanceof SparseInput) return new SparseInput(selectRows(x.matrix, nodes));
   const f = x.cols;
   const out = into ?? (x.dtype === 'float64' ? new Float64Array(nodes.length * f) : new Float32Array(nodes.length * f));

@@ -5,7 +5,7 @@ import { inducedSubgraph } from '../graph/build.js';
 import type { CsrGraph, CsrMatrix } from '../graph/csr.js';
 import type { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
-import type { Batch } from './batch.js';
+import { inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
 
 export interface SaintRandomWalkOptions {
@@ -154,6 +154,7 @@ export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array
   const adjacency = norm ? norm.adjacency : ctx.adjacency('gcn');
   const epochRoot = rng.fork(1);
   const mark = new Int32Array(ctx.numNodes).fill(-1);
+  const scratch = inducedScratch(ctx.numNodes);
   let stamp = 0;
   const epoch = (e: number): Batch[] => {
     if (!Number.isInteger(e) || e < 0) throw new Error(`saintRandomWalk: epoch must be a non-negative integer, got ${e}`);
@@ -165,8 +166,8 @@ export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array
       if (outputIndex.length === 0) continue;
       const batch: Batch = {
         nodes,
-        graph: inducedSubgraph(ctx.graph, nodes).graph,
-        adjacency: { gcn: inducedSubgraph(adjacency, nodes).graph },
+        graph: inducedSubgraph(ctx.graph, nodes, scratch).graph,
+        adjacency: { gcn: inducedSubgraph(adjacency, nodes, scratch).graph },
         outputIndex,
         lossWeights: norm ? Float32Array.from(outputIndex, (i) => norm.nodeNorm[nodes[i]] * outputIndex.length) : undefined,
       };

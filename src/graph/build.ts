@@ -3,8 +3,6 @@
 
 import { nnz, transposeCsr, type CsrGraph, type CsrMatrix } from './csr.js';
 
-export { gatherFeatureRows, sliceFeatures } from './features.js';
-
 export type Dedupe = 'sum' | 'first' | 'error' | 'keep';
 
 export interface EdgeListInput {
@@ -280,18 +278,30 @@ export function rowNormalize(g: CsrMatrix, opts: NormalizeOptions = {}): CsrMatr
 }
 
 /** The subgraph induced by `nodes`: local id r is global node nodes[r]; keeps values; rows come out sorted.
- *  Throws on a duplicate or out-of-range node id. */
-export function inducedSubgraph(g: CsrGraph, nodes: Int32Array): { graph: CsrGraph; nodes: Int32Array } {
+ *  Throws on a duplicate or out-of-range node id. `scratch` (length >= g.rows, all -1) spares callers that
+ *  induce every batch an O(N) allocation; it is all -1 again on return, also when this throws. */
+export function inducedSubgraph(g: CsrGraph, nodes: Int32Array, scratch?: Int32Array): { graph: CsrGraph; nodes: Int32Array } {
   const n = g.rows;
-  const local = new Int32Array(n).fill(-1);
-  for (let r = 0; r < nodes.length; r++) {
-    const v = nodes[r];
-    if (!Number.isInteger(v) || v < 0 || v >= n) {
-      throw new Error(`inducedSubgraph: nodes[${r}] = ${v} is out of range [0, ${n})`);
+  if (scratch && scratch.length < n) throw new Error(`inducedSubgraph: scratch has ${scratch.length} entries, expected >= ${n}`);
+  const local = scratch ?? new Int32Array(n).fill(-1);
+  let marked = 0;
+  try {
+    for (; marked < nodes.length; marked++) {
+      const v = nodes[marked];
+      if (!Number.isInteger(v) || v < 0 || v >= n) {
+        throw new Error(`inducedSubgraph: nodes[${marked}] = ${v} is out of range [0, ${n})`);
+      }
+      if (local[v] !== -1) throw new Error(`inducedSubgraph: node ${v} appears twice (nodes[${local[v]}] and nodes[${marked}])`);
+      local[v] = marked;
     }
-    if (local[v] !== -1) throw new Error(`inducedSubgraph: node ${v} appears twice (nodes[${local[v]}] and nodes[${r}])`);
-    local[v] = r;
+    return induce(g, nodes, local);
+  } finally {
+    if (scratch) for (let r = 0; r < marked; r++) scratch[nodes[r]] = -1;
   }
+}
+
+/** inducedSubgraph's body once local[v] holds v's local id (-1 outside `nodes`). */
+function induce(g: CsrGraph, nodes: Int32Array, local: Int32Array): { graph: CsrGraph; nodes: Int32Array } {
   const m = nodes.length;
   const indptr = new Int32Array(m + 1);
   for (let r = 0; r < m; r++) {

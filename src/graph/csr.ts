@@ -120,8 +120,7 @@ export function permuteEntries<T extends Float32Array | Float64Array>(values: T,
 export function transposeCached(m: CsrMatrix): CsrMatrix {
   let t = transposeCache.get(m);
   if (!t) {
-    const s = transposeStructure(m);
-    t = { rows: m.cols, cols: m.rows, indptr: s.indptr, indices: s.indices, values: m.values ? permuteEntries(m.values, s.perm) : undefined };
+    t = transposeCsr(m);
     transposeCache.set(m, t);
   }
   return t;

@@ -27,7 +27,3 @@ export interface Dataset {
   /** where the data came from, for reports */
   readonly source?: string;
 }
-
-export function numNodes(d: Dataset): number {
-  return d.graph.rows;
-}

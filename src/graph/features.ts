@@ -1,45 +1,6 @@
-// Node-feature helpers: row gathers and slices, dense conversion, and PyG NormalizeFeatures.
+// Node-feature helpers: dense conversion, PyG NormalizeFeatures and the finiteness check of the loaders.
 
 import type { FeatureMatrix } from './dataset.js';
-
-/** Rows `nodes` of the feature matrix, in that order, same kind (dense stays dense, CSR stays CSR). */
-export function gatherFeatureRows(features: FeatureMatrix, nodes: Int32Array): FeatureMatrix {
-  for (let r = 0; r < nodes.length; r++) {
-    if (!Number.isInteger(nodes[r]) || nodes[r] < 0 || nodes[r] >= features.rows) {
-      throw new Error(`gatherFeatureRows: nodes[${r}] = ${nodes[r]} is out of range [0, ${features.rows})`);
-    }
-  }
-  if (features.kind === 'dense') {
-    const f = features.cols;
-    const data = new Float32Array(nodes.length * f);
-    for (let r = 0; r < nodes.length; r++) data.set(features.data.subarray(nodes[r] * f, nodes[r] * f + f), r * f);
-    return { kind: 'dense', rows: nodes.length, cols: f, data };
-  }
-  const indptr = new Int32Array(nodes.length + 1);
-  for (let r = 0; r < nodes.length; r++) {
-    indptr[r + 1] = indptr[r] + features.indptr[nodes[r] + 1] - features.indptr[nodes[r]];
-  }
-  const indices = new Int32Array(indptr[nodes.length]);
-  const src = features.values;
-  const values = src ? new (src.constructor as Float32ArrayConstructor)(indices.length) : undefined;
-  for (let r = 0; r < nodes.length; r++) {
-    const s = features.indptr[nodes[r]];
-    const e = features.indptr[nodes[r] + 1];
-    indices.set(features.indices.subarray(s, e), indptr[r]);
-    if (values && src) values.set(src.subarray(s, e), indptr[r]);
-  }
-  return { kind: 'csr', rows: nodes.length, cols: features.cols, indptr, indices, values };
-}
-
-/** Contiguous rows [start, end). */
-export function sliceFeatures(features: FeatureMatrix, start: number, end: number): FeatureMatrix {
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > features.rows) {
-    throw new Error(`sliceFeatures: range [${start}, ${end}) is not inside [0, ${features.rows}]`);
-  }
-  const nodes = new Int32Array(end - start);
-  for (let r = 0; r < nodes.length; r++) nodes[r] = start + r;
-  return gatherFeatureRows(features, nodes);
-}
 
 /** Dense row-major Float32Array copy (or the data itself when already dense). */
 export function toDense(features: FeatureMatrix): Float32Array {

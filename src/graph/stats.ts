@@ -1,6 +1,7 @@
 // Degree statistics of a graph, for `fastgnn info` and reports.
 
-import { nnz, transposeCsr, type CsrGraph } from './csr.js';
+import { sortedRows } from './build.js';
+import { nnz, type CsrGraph } from './csr.js';
 
 export interface DegreeStats {
   readonly min: number;
@@ -80,14 +81,12 @@ export function graphStats(g: CsrGraph): GraphStats {
 }
 
 /** True when the sparsity pattern is symmetric (multiplicities included). O(E) on row-sorted graphs. */
-export function isSymmetric(g: CsrGraph): boolean {
-  if (g.rows !== g.cols) return false;
-  const n = g.rows;
-  // out-degree must equal in-degree, then every (i, j) must find a matching (j, i): walk row cursors.
-  const cursor = new Int32Array(n);
-  for (let i = 0; i < n; i++) cursor[i] = g.indptr[i];
-  if (!rowsSorted(g)) return isSymmetric(transposeCsr(transposeCsr(g)));
-  // for sorted rows: entries (i, j) visited in order of i; the transpose of row j must list i in the same order
+export function isSymmetric(graph: CsrGraph): boolean {
+  if (graph.rows !== graph.cols) return false;
+  const n = graph.rows;
+  const g = sortedRows(graph);
+  // entries (i, j) visited in order of i; row j must list the matching i's in the same order: walk row cursors
+  const cursor = g.indptr.slice(0, n);
   for (let i = 0; i < n; i++) {
     for (let k = g.indptr[i]; k < g.indptr[i + 1]; k++) {
       const j = g.indices[k];
@@ -96,12 +95,5 @@ export function isSymmetric(g: CsrGraph): boolean {
     }
   }
   for (let j = 0; j < n; j++) if (cursor[j] !== g.indptr[j + 1]) return false;
-  return true;
-}
-
-function rowsSorted(g: CsrGraph): boolean {
-  for (let i = 0; i < g.rows; i++) {
-    for (let k = g.indptr[i] + 1; k < g.indptr[i + 1]; k++) if (g.indices[k] < g.indices[k - 1]) return false;
-  }
   return true;
 }

@@ -1,7 +1,8 @@
 // Heavy-edge matching and graph contraction: the coarsening step shared by the multilevel partitioner and by
 // multiscale training (merge matched node pairs into one coarse node, sum the edge weights between them).
 
-import { transposeCsr, type CsrGraph } from '../csr.js';
+import { sortedRows } from '../build.js';
+import type { CsrGraph } from '../csr.js';
 import type { Rng } from '../rng.js';
 
 export interface MatchingOptions {
@@ -42,7 +43,7 @@ export interface Contracted {
 }
 
 export interface ContractOptions {
-  /** sort the columns of every coarse row (two transposes); default true. The partitioner skips it. */
+  /** sort the columns of every coarse row (sortedRows); default true. The partitioner skips it. */
   readonly sortRows?: boolean;
 }
 
@@ -215,6 +216,6 @@ export function contract(
   let coarse: CsrGraph = {
     rows: numCoarse, cols: numCoarse, indptr: outPtr, indices: outIdx.slice(0, w), values: outVal.slice(0, w),
   };
-  if (opts.sortRows ?? true) coarse = transposeCsr(transposeCsr(coarse));
+  if (opts.sortRows ?? true) coarse = sortedRows(coarse);
   return { graph: coarse, nodeWeights: cw };
 }

@@ -7,16 +7,13 @@
 // is always checked, so a truncated file is reported, never read as garbage.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { CsrMatrix } from '../csr.js';
 import type { Dataset, FeatureMatrix, Split } from '../dataset.js';
 import { checkMemory, memoryLimitOf, type MemoryPart } from '../memory-estimate.js';
+import { align, ALIGN, bytesOf, readFully, wordChecksum, writeAtomically, writeFully } from './file-io.js';
 
 const MAGIC = 'FGNNDATA';
 const VERSION = 1;
-const ALIGN = 64;
-/** largest single read; fs.readSync cannot read 2 GiB or more at once */
-const CHUNK = 1 << 30;
 
 type Typed = Int32Array | Float32Array | Float64Array;
 type DType = 'i32' | 'f32' | 'f64';
@@ -44,16 +41,6 @@ function dtypeOf(a: Typed): DType {
   return a instanceof Int32Array ? 'i32' : a instanceof Float64Array ? 'f64' : 'f32';
 }
 
-/** 32-bit checksum over the raw bytes, read as 32-bit words plus a tail. */
-function checksum(a: Typed): number {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const words = a.byteOffset % 4 === 0 ? new Uint32Array(a.buffer, a.byteOffset, a.byteLength >>> 2) : new Uint32Array(bytes.slice(0, a.byteLength & ~3).buffer);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
-  for (let i = words.length * 4; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return h >>> 0;
-}
-
 function collect(d: Dataset): Array<[string, Typed]> {
   const out: Array<[string, Typed]> = [
     ['graph.indptr', d.graph.indptr],
@@ -71,8 +58,6 @@ function collect(d: Dataset): Array<[string, Typed]> {
   return out;
 }
 
-const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
-
 /** Writes `d` to `file` through a temporary file in the same directory and a rename (atomic on POSIX). */
 export function saveBinary(d: Dataset, file: string): void {
   const arrays = collect(d);
@@ -80,7 +65,7 @@ export function saveBinary(d: Dataset, file: string): void {
   let headerBytes = new Uint8Array(0);
   let entries: ArrayEntry[] = [];
   let total = 0;
-  const sums = arrays.map(([, a]) => checksum(a));
+  const sums = arrays.map(([, a]) => wordChecksum(a));
   for (let iter = 0, dataStart = ALIGN; iter < 8; iter++) {
     let off = dataStart;
     entries = arrays.map(([name, a], k) => {
@@ -99,40 +84,20 @@ export function saveBinary(d: Dataset, file: string): void {
     if (need === dataStart) break;
     dataStart = need;
   }
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.tmp-${process.pid}-${Date.now()}`);
-  const fd = fs.openSync(tmp, 'w');
-  try {
+  writeAtomically(file, (fd) => {
     const head = Buffer.alloc(align(16 + headerBytes.length));
     head.write(MAGIC, 0, 'latin1');
     head.writeUInt32LE(VERSION, 8);
     head.writeUInt32LE(headerBytes.length, 12);
     head.set(headerBytes, 16);
-    fs.writeSync(fd, head, 0, head.length, 0);
-    arrays.forEach(([, a], k) => {
-      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      for (let s = 0; s < bytes.length; s += CHUNK) {
-        const part = bytes.subarray(s, Math.min(bytes.length, s + CHUNK));
-        fs.writeSync(fd, part, 0, part.length, entries[k].offset + s);
-      }
-    });
+    writeFully(fd, head, 0);
+    arrays.forEach(([, a], k) => writeFully(fd, bytesOf(a), entries[k].offset));
     fs.ftruncateSync(fd, total); // zero padding after the last array, up to totalBytes
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try { fs.closeSync(fd); } catch { /* already closed */ }
-    try { fs.unlinkSync(tmp); } catch { /* never created */ }
-    throw new Error(`${file}: cannot write .fgnn (${(e as Error).message})`);
-  }
+  }, (e) => new Error(`${file}: cannot write .fgnn (${e.message})`));
 }
 
 function readInto(fd: number, target: Uint8Array, position: number, file: string): void {
-  let done = 0;
-  while (done < target.length) {
-    const n = fs.readSync(fd, target, done, Math.min(CHUNK, target.length - done), position + done);
-    if (n === 0) throw new Error(`${file}: truncated .fgnn file (ended ${target.length - done} bytes early)`);
-    done += n;
-  }
+  readFully(fd, target, position, (missing) => `${file}: truncated .fgnn file (ended ${missing} bytes early)`);
 }
 
 export interface LoadBinaryOptions {
@@ -224,7 +189,7 @@ export function loadBinary(file: string, opts: LoadBinaryOptions = {}): Dataset 
         readInto(fd, new Uint8Array(buf), e.offset, file);
         a = new ctor(buf);
       }
-      if (opts.verify && checksum(a) !== e.checksum) throw new Error(`${file}: checksum mismatch in array '${e.name}' (file corrupt)`);
+      if (opts.verify && wordChecksum(a) !== e.checksum) throw new Error(`${file}: checksum mismatch in array '${e.name}' (file corrupt)`);
       arrays.set(e.name, a);
     }
     return assemble(header, arrays, file);

@@ -1,6 +1,9 @@
-// Shared helpers of the loaders: file reading with clear errors, label checks, growable typed arrays.
+// Shared helpers of the loaders: file reading with clear errors, label checks, growable typed arrays, and the
+// edge list -> dataset graph step.
 
 import * as fs from 'node:fs';
+import { fromEdgeList, removeSelfLoops, symmetrize } from '../build.js';
+import type { CsrGraph } from '../csr.js';
 
 /** Reads a whole (small or medium) file; the error names the file. */
 export function readFileBytes(file: string): Uint8Array {
@@ -28,35 +31,31 @@ export function checkLabels(labels: Int32Array, numNodes: number, what: string, 
   return numClasses ?? max + 1;
 }
 
-export class GrowableInt32 {
-  data = new Int32Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  toArray(): Int32Array {
-    return this.data.slice(0, this.length);
-  }
+/** A dataset graph (see Dataset.graph) from edges src[e] -> dst[e]: repeated edges dropped, self-loops removed,
+ *  then symmetrised when `undirected`. `what` names the source in errors. */
+export function datasetGraph(numNodes: number, src: Int32Array, dst: Int32Array, what: string, undirected: boolean): CsrGraph {
+  const g = removeSelfLoops(fromEdgeList({ numNodes, src, dst, dedupe: 'first', what }));
+  return undirected ? symmetrize(g) : g;
 }
 
-export class GrowableFloat32 {
-  data = new Float32Array(1024);
-  length = 0;
+/** A typed array built by push, e.g. new Growable(Int32Array). toArray returns the filled part, sharing the
+ *  buffer when it is exactly full: use it once, after the last push. */
+export class Growable<T extends Int32Array | Float32Array> {
+  private data: T;
+  private length = 0;
+  constructor(private readonly ctor: new (n: number) => T) {
+    this.data = new ctor(1024);
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
-      const next = new Float32Array(this.data.length * 2);
+      const next = new this.ctor(this.data.length * 2);
       next.set(this.data);
       this.data = next;
     }
     this.data[this.length++] = v;
   }
-  toArray(): Float32Array {
-    return this.data.length === this.length ? this.data : this.data.slice(0, this.length);
+  toArray(): T {
+    return this.data.length === this.length ? this.data : (this.data.slice(0, this.length) as T);
   }
 }
 

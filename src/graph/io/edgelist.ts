@@ -2,9 +2,8 @@
 // features CSV (optional label column) or .npy, and an optional labels CSV.
 
 import * as path from 'node:path';
-import { fromEdgeList, removeSelfLoops, symmetrize } from '../build.js';
 import type { Dataset } from '../dataset.js';
-import { checkLabels, GrowableFloat32, GrowableInt32, parseFloatField, parseIntField, readFileBytes } from './common.js';
+import { checkLabels, datasetGraph, Growable, parseFloatField, parseIntField, readFileBytes } from './common.js';
 import { forEachLine } from './lines.js';
 import { npyToFloat32, parseNpy } from './npy.js';
 
@@ -41,8 +40,8 @@ async function forEachDataRow(file: string, sep: RegExp | string, row: (parts: s
 }
 
 async function readEdges(file: string): Promise<{ src: Int32Array; dst: Int32Array; maxId: number }> {
-  const src = new GrowableInt32();
-  const dst = new GrowableInt32();
+  const src = new Growable(Int32Array);
+  const dst = new Growable(Int32Array);
   let maxId = -1;
   await forEachDataRow(file, SEP, (parts, no, t) => {
     if (parts.length < 2) throw new Error(`${file}:${no}: expected 'src,dst', got '${t}'`);
@@ -57,8 +56,8 @@ async function readEdges(file: string): Promise<{ src: Int32Array; dst: Int32Arr
 }
 
 async function readFeatureCsv(file: string, labelColumn?: number): Promise<{ rows: number; cols: number; data: Float32Array; labels?: Int32Array }> {
-  const data = new GrowableFloat32();
-  const labels = new GrowableInt32();
+  const data = new Growable(Float32Array);
+  const labels = new Growable(Int32Array);
   let width = -1;
   let rows = 0;
   await forEachDataRow(file, ',', (parts, no) => {
@@ -106,8 +105,7 @@ export async function loadEdgeList(edgesFile: string, opts: EdgeListOptions = {}
   }
   const { src, dst, maxId } = await readEdges(edgesFile);
   if (maxId >= rows) throw new Error(`${edgesFile}: node id ${maxId} is out of range: ${featFile} has ${rows} rows (one per node)`);
-  let graph = removeSelfLoops(fromEdgeList({ numNodes: rows, src, dst, dedupe: 'first', what: edgesFile }));
-  if (opts.symmetrize ?? true) graph = symmetrize(graph);
+  const graph = datasetGraph(rows, src, dst, edgesFile, opts.symmetrize ?? true);
   let labelWhat = featFile;
   if (opts.labels) {
     labels = await readLabelCsv(opts.labels, rows);

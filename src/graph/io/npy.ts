@@ -62,7 +62,6 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${file}: bad shape (${shapeText})`);
   const count = shape.reduce((a, b) => a * b, 1);
-  const order = descr[0];
   const kind = descr.slice(1);
   const dataStart = start + headerLen;
   if (kind === 'O') throw new Error(`${file}: object arrays (dtype 'O') are not supported (they would need pickle)`);

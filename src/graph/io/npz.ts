@@ -3,10 +3,9 @@
 
 import { unzipSync } from 'fflate';
 import * as path from 'node:path';
-import { fromEdgeList, removeSelfLoops, symmetrize } from '../build.js';
 import { validateCsr, rowOfEntry } from '../csr.js';
 import type { Dataset } from '../dataset.js';
-import { checkLabels, readFileBytes } from './common.js';
+import { checkLabels, datasetGraph, readFileBytes } from './common.js';
 import { npyToFloat32, npyToInt32, parseNpy, type NpyArray } from './npy.js';
 
 /** Reads the arrays of a .npz (stored or deflated members). Only `keys` are parsed when given. */
@@ -58,9 +57,7 @@ export function loadNpz(file: string, opts: { name?: string } = {}): Dataset {
     throw new Error(`${file}[adj_data]: has ${adjData.length} entries, expected nnz = ${adj.indices.length}`);
   }
   // scipy .tocoo() keeps explicit zeros; PyG keeps them too, so every stored entry is an edge row -> col.
-  const src = rowOfEntry(adj);
-  const g0 = fromEdgeList({ numNodes: rows, src, dst: adj.indices, dedupe: 'first', what: file });
-  const graph = symmetrize(removeSelfLoops(g0));
+  const graph = datasetGraph(rows, rowOfEntry(adj), adj.indices, file, true);
 
   const [fr, fc] = shapeOf(req('attr_shape'), file, 'attr_shape');
   if (fr !== rows) throw new Error(`${file}[attr_shape]: features have ${fr} rows, expected one per node (${rows})`);

@@ -3,9 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromEdgeList, removeSelfLoops, symmetrize } from '../build.js';
 import type { Dataset, Split } from '../dataset.js';
-import { checkLabels, GrowableFloat32, GrowableInt32, parseFloatField, parseIntField } from './common.js';
+import { checkLabels, datasetGraph, Growable, parseFloatField, parseIntField } from './common.js';
 import { firstExisting, forEachLine } from './lines.js';
 
 export interface OgbOptions {
@@ -26,7 +25,7 @@ export function ogbRoot(p: string): string | undefined {
 }
 
 async function readIntColumn(file: string): Promise<Int32Array> {
-  const out = new GrowableInt32();
+  const out = new Growable(Int32Array);
   await forEachLine(file, (line, no) => {
     const t = line.trim();
     if (t === '') return;
@@ -46,7 +45,7 @@ export async function loadOgb(dirOrRaw: string, opts: OgbOptions = {}): Promise<
   if (!labelFile) throw new Error(`${raw}: missing node-label.csv(.gz)`);
 
   // features: rows of comma-separated floats, all of one width
-  const feats = new GrowableFloat32();
+  const feats = new Growable(Float32Array);
   let cols = -1;
   let rows = 0;
   await forEachLine(featFile, (line, no) => {
@@ -66,8 +65,8 @@ export async function loadOgb(dirOrRaw: string, opts: OgbOptions = {}): Promise<
     if (rows !== n) throw new Error(`${featFile}: has ${rows} rows, expected ${n} (from num-node-list)`);
   }
 
-  const src = new GrowableInt32();
-  const dst = new GrowableInt32();
+  const src = new Growable(Int32Array);
+  const dst = new Growable(Int32Array);
   await forEachLine(edgeFile, (line, no) => {
     if (line.trim() === '') return;
     const parts = line.split(',');
@@ -78,8 +77,7 @@ export async function loadOgb(dirOrRaw: string, opts: OgbOptions = {}): Promise<
     src.push(s);
     dst.push(d);
   });
-  let graph = removeSelfLoops(fromEdgeList({ numNodes: n, src: src.toArray(), dst: dst.toArray(), dedupe: 'first', what: edgeFile }));
-  if (opts.symmetrize ?? true) graph = symmetrize(graph);
+  const graph = datasetGraph(n, src.toArray(), dst.toArray(), edgeFile, opts.symmetrize ?? true);
 
   const labels = await readIntColumn(labelFile);
   const numClasses = checkLabels(labels, n, labelFile);

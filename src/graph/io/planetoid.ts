@@ -3,11 +3,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromEdgeList, removeSelfLoops } from '../build.js';
 import { validateCsr, type CsrMatrix } from '../csr.js';
 import type { Dataset } from '../dataset.js';
 import { checkFiniteFeatures } from '../features.js';
-import { readFileBytes } from './common.js';
+import { datasetGraph, readFileBytes } from './common.js';
 import { typedFromBytes } from './npy.js';
 import { CsrObject, NdArray, PyDict, PyTuple, unpickle, type PyValue } from './pickle.js';
 
@@ -176,8 +175,7 @@ export function loadPlanetoid(dir: string, name: string): Dataset {
   checkFiniteFeatures({ kind: 'csr', ...features }, f('allx'));
 
   const { src, dst } = readGraph(f('graph'));
-  const g = fromEdgeList({ numNodes: n, src, dst, dedupe: 'first', what: f('graph') });
-  const graph = removeSelfLoops(g);
+  const graph = datasetGraph(n, src, dst, f('graph'), false);
 
   const trainN = y.labels.length;
   if (trainN + 500 > allx.rows) throw new Error(`${f('y')}: ${trainN} train rows + 500 val rows exceed the ${allx.rows} rows of allx`);

@@ -2,10 +2,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromEdgeList, removeSelfLoops, symmetrize } from '../build.js';
 import { rowOfEntry, validateCsr } from '../csr.js';
 import type { Dataset } from '../dataset.js';
-import { checkLabels, readFileBytes } from './common.js';
+import { checkLabels, datasetGraph, readFileBytes } from './common.js';
 import { npyStrings, npyToFloat32, npyToInt32, parseNpy } from './npy.js';
 import { readNpz, requireArray } from './npz.js';
 
@@ -57,8 +56,7 @@ export function loadSaint(dir: string, opts: SaintOptions = {}): Dataset {
     src[w] = adj.indices[k]; // row i lists the neighbours of i: edge indices[k] -> i
     dst[w++] = rowIds[k];
   }
-  let graph = removeSelfLoops(fromEdgeList({ numNodes: n, src, dst, dedupe: 'first', what: adjFile }));
-  if (opts.symmetrize ?? true) graph = symmetrize(graph);
+  const graph = datasetGraph(n, src, dst, adjFile, opts.symmetrize ?? true);
 
   const featFile = path.join(dir, 'feats.npy');
   const fa = parseNpy(readFileBytes(featFile), featFile);

@@ -29,10 +29,16 @@ export interface PprTopK {
   readonly scores: Float32Array;
 }
 
+/** Graphs made by prepareForPpr: valid by construction (graphs are immutable), so checkPprGraph skips its O(E)
+ *  pass over them. */
+const prepared = new WeakSet<CsrGraph>();
+
 /** The graph push PPR expects: symmetrised, exactly one self-loop per node, unweighted. */
 export function prepareForPpr(g: CsrGraph): CsrGraph {
   const s = addSelfLoops(symmetrize({ rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices }));
-  return { rows: s.rows, cols: s.cols, indptr: s.indptr, indices: s.indices };
+  const p = { rows: s.rows, cols: s.cols, indptr: s.indptr, indices: s.indices };
+  prepared.add(p);
+  return p;
 }
 
 /** Throws unless alpha in (0, 1), eps > 0 and topk an integer >= 1; `what` names the caller. */
@@ -51,6 +57,7 @@ export function checkPprOptions(o: PprTopKOptions, what: string): void {
 
 /** Throws unless g is square, unweighted, symmetric and has a self-loop on every node (see prepareForPpr). */
 export function checkPprGraph(g: CsrGraph, what: string): void {
+  if (prepared.has(g)) return;
   if (g.rows !== g.cols) throw new Error(`${what}: graph must be square, got [${g.rows}, ${g.cols}]`);
   if (g.values) throw new Error(`${what}: graph has edge values, expected an unweighted graph (use prepareForPpr(g))`);
   for (let i = 0; i < g.rows; i++) {
