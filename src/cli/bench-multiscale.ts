@@ -4,10 +4,10 @@
 
 import { InvalidArgumentError } from 'commander';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
-import { MULTISCALE_SCHEDULES, type MultiscaleSchedule } from '../train/multiscale-options.js';
+import { defaultCoarsen, MULTISCALE_SCHEDULES, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
 import {
-  chooseTarget, f2, firstReport, forwardedArgs, formatTable, mean, runConfigs, std, timeToTarget, writeJson, writePlot, type ConfigRuns,
+  chooseTarget, f2, firstReport, formatTable, mean, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot, type ConfigRuns,
 } from './bench-runs.js';
 import { CliError } from './errors.js';
 import { MULTISCALE_KNOBS, type MultiscaleFlags } from './multiscale-flags.js';
@@ -69,8 +69,8 @@ interface Resolved {
 function resolveConfigs(f: Flags): Resolved[] {
   const out = f.multiscale.map((c): Resolved => {
     if (c.schedule === 'plain') return { name: 'plain', schedule: 'plain', coarsen: null };
-    if (c.schedule === 'sub-to-full') return { name: 'sub-to-full', schedule: c.schedule, coarsen: 'subgraph' };
-    const coarsen = c.coarsen ?? f.coarsen ?? 'random';
+    if (c.schedule === 'sub-to-full') return { name: 'sub-to-full', schedule: c.schedule, coarsen: defaultCoarsen(c.schedule) };
+    const coarsen = c.coarsen ?? f.coarsen ?? defaultCoarsen(c.schedule);
     return { name: `${c.schedule}:${coarsen}`, schedule: c.schedule, coarsen };
   });
   const dup = out.find((c, i) => out.findIndex((d) => d.name === c.name) !== i);
@@ -81,12 +81,8 @@ function resolveConfigs(f: Flags): Resolved[] {
 /** Child `fastgnn train` arguments of one run. Plain: the full graph only (--levels 1). The knobs go to the
  *  configurations they apply to (--power and --level-ratio to selection methods, --mlmc-batch to multiscale-grad). */
 function childArgs(f: Flags, c: Resolved, seed: number, report: string): string[] {
-  const args = ['train', '--data', f.data, '--seed', String(seed), '--report', report, '--quiet', '--no-compare-inference'];
-  args.push(...forwardedArgs(f, ['epochs']));
   const epochs = c.schedule === 'plain' ? f.epochs : f.multiscaleEpochs ?? f.epochs;
-  if (epochs !== undefined) args.push('--epochs', String(epochs));
-  if (f.normalizeFeatures) args.push('--normalize-features');
-  if (f.splitSeed === undefined) args.push('--split-seed', '0');
+  const args = trainArgs(f, seed, report, ['--no-compare-inference', ...(epochs === undefined ? [] : ['--epochs', String(epochs)])], ['epochs']);
   if (c.schedule === 'plain') return [...args, '--multiscale', 'coarse-to-fine', '--levels', '1'];
   args.push('--multiscale', c.schedule);
   if (c.schedule !== 'sub-to-full' && c.coarsen) args.push('--coarsen', c.coarsen);
@@ -191,7 +187,6 @@ export function checkBenchFlags(f: Readonly<Record<string, unknown>>): void {
 
 export async function benchMultiscale(f: Flags): Promise<void> {
   if (!(f.targetFraction > 0 && f.targetFraction <= 1)) throw new CliError('--target-fraction: expected a number in (0, 1]');
-  checkBenchFlags(f);
   const configs = resolveConfigs(f);
   const byName = new Map(configs.map((c) => [c.name, c]));
   const results = runConfigs(configs.map((c) => c.name), f.seeds, (name, seed, file) => childArgs(f, byName.get(name)!, seed, file), (x) =>

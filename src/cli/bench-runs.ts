@@ -20,9 +20,22 @@ export const COMMON: ReadonlyArray<[string, string]> = [
 ];
 
 /** `flag value` pairs of the COMMON flags set in `f`, except the fields in `skip`. */
-export function forwardedArgs(f: Readonly<Record<string, unknown>>, skip: readonly string[] = []): string[] {
+function forwardedArgs(f: Readonly<Record<string, unknown>>, skip: readonly string[] = []): string[] {
   const args: string[] = [];
   for (const [key, flag] of COMMON) if (f[key] !== undefined && !skip.includes(key)) args.push(flag, String(f[key]));
+  return args;
+}
+
+/** The start of every bench run's child `fastgnn train` arguments: the data, `extra`, seed, report, --quiet, the
+ *  COMMON flags set in `f` (but `skip`), --normalize-features, and one split for every seed. */
+export function trainArgs(
+  f: Readonly<Record<string, unknown>> & { data: string; normalizeFeatures?: boolean; splitSeed?: number }, seed: number, report: string,
+  extra: readonly string[], skip: readonly string[],
+): string[] {
+  const args = ['train', '--data', f.data, ...extra, '--seed', String(seed), '--report', report, '--quiet', ...forwardedArgs(f, skip)];
+  if (f.normalizeFeatures) args.push('--normalize-features');
+  // seeds vary initialisation, dropout and sampling, not the data the target is set on
+  if (f.splitSeed === undefined) args.push('--split-seed', '0');
   return args;
 }
 
@@ -32,10 +45,6 @@ export const std = (xs: number[]): number => {
   if (xs.length < 2) return 0;
   const m = mean(xs);
   return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-};
-export const medianOf = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 export const meanOrNull = (xs: Array<number | null>): number | null => {
   const ok = xs.filter((x): x is number => x !== null && Number.isFinite(x));

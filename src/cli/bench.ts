@@ -5,17 +5,17 @@
 
 import { Command, Option } from 'commander';
 import { METHOD_NAMES, METHODS, type MethodName } from '../batching/methods.js';
-import { MODEL_KINDS } from '../nn/models.js';
+import { median } from '../train/full-batch.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
 import { benchMultiscale, checkBenchFlags, MULTISCALE_BENCH_HELP, parseMultiscaleConfigs, type MultiscaleBenchFlags } from './bench-multiscale.js';
 import {
-  chooseTarget, f2, firstReport, forwardedArgs, formatTable, mean, meanOrNull, medianOf, runConfigs, std, timeToTarget, writeJson, writePlot,
+  chooseTarget, f2, firstReport, formatTable, mean, meanOrNull, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot,
 } from './bench-runs.js';
 import { addDataOptions, type DataFlags } from './data.js';
 import { CliError, reportError } from './errors.js';
 import { addMultiscaleOptions } from './multiscale-flags.js';
-import { dropoutRate, intAtLeast, nameList, nonNegativeNumber, positiveNumber, splitSpec } from './options.js';
-import { METHOD_FLAGS, type MethodFlags } from './train.js';
+import { intAtLeast, nameList, positiveNumber } from './options.js';
+import { addModelTrainingOptions, METHOD_FLAGS, type MethodFlags } from './train.js';
 
 export { timeToTarget };
 
@@ -59,7 +59,7 @@ export function summarise(method: MethodName, reports: TrainReport[], failed: Me
     test_acc_mean: mean(reports.map((r) => r.test_acc)), test_acc_std: std(reports.map((r) => r.test_acc)),
     best_val_acc_mean: mean(reports.map((r) => r.val_acc)),
     preprocess_time_s: mean(reports.map((r) => r.preprocess_time_s)),
-    epoch_time_ms: medianOf(reports.map((r) => r.epoch_time_ms)),
+    epoch_time_ms: median(reports.map((r) => r.epoch_time_ms)),
     train_time_s: mean(reports.map((r) => r.train_time_s)),
     epochs_run_mean: mean(reports.map((r) => r.epochs_run)),
     time_to_target_s: reached.length === 0 ? null : mean(reached), target_reached: reached.length,
@@ -84,11 +84,7 @@ export function benchTable(rows: MethodSummary[], seeds: number): string {
 
 /** Child `fastgnn train` arguments for one run. */
 function childArgs(f: BenchFlags, method: MethodName, seed: number, report: string): string[] {
-  const args = ['train', '--data', f.data, '--method', method, '--seed', String(seed), '--report', report, '--quiet'];
-  args.push(...forwardedArgs(f, method === 'full' ? ['evalEvery'] : []));
-  if (f.normalizeFeatures) args.push('--normalize-features');
-  // one split for every seed: seeds vary initialisation, dropout and sampling, not the data the target is set on
-  if (f.splitSeed === undefined) args.push('--split-seed', '0');
+  const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery'] : []);
   if (f.patience === undefined && METHODS[method].training.patience === undefined) args.push('--patience', '100');
   for (const { key, flag } of METHOD_FLAGS) {
     const v = f[key];
@@ -128,20 +124,10 @@ export function benchCommand(): Command {
     .option('--target-fraction <x>', "target = this fraction of the best method's best validation accuracy (default 0.98)", positiveNumber, 0.98)
     .option('--epochs <n>', 'maximum epochs (default: each method\'s own)', intAtLeast(1))
     .option('--patience <n>', 'early stopping patience in evaluations (default: each method\'s own, else 100)', intAtLeast(1))
-    .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0)', intAtLeast(0))
-    .addOption(new Option('--model <kind>', 'architecture (default gcn)').choices(MODEL_KINDS))
-    .option('--layers <n>', 'graph layers', intAtLeast(1))
-    .option('--hidden <n>', 'hidden width', intAtLeast(1))
-    .option('--heads <n>', 'GAT heads', intAtLeast(1))
-    .option('--dropout <p>', 'dropout in [0, 1)', dropoutRate)
-    .addOption(new Option('--norm <kind>', 'normalisation between layers').choices(['none', 'layer', 'batch']))
-    .option('--lr <x>', 'learning rate (default: each method\'s own)', positiveNumber)
-    .option('--weight-decay <x>', 'weight decay (default: each method\'s own)', nonNegativeNumber)
-    .option('--split <spec>', 'split, as for train', splitSpec)
     .option('--split-seed <n>', 'seed of a random split, the same for every run (default 0)', intAtLeast(0))
     .option('--eval-every <n>', 'mini-batch methods: epochs between evaluations', intAtLeast(1))
-    .option('--normalize-features', 'row-normalise the features')
-    .addOption(new Option('--feature-layout <l>', 'feature storage').choices(['auto', 'dense', 'sparse']));
+    .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']));
+  addModelTrainingOptions(cmd);
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);
   addMultiscaleOptions(cmd, false);
   return cmd

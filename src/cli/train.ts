@@ -16,7 +16,7 @@ import { makeProgress } from './progress.js';
 
 /** The method option flags: RunOptions.methodOptions field, flag, argument parser, help. */
 export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; parse: (v: string) => number | number[]; help: string }> = [
-  { key: 'topk', flag: '--topk <k>', parse: intAtLeast(1), help: 'PPR auxiliary nodes per output node (ibmb-node 16, shadow-ppr 32)' },
+  { key: 'topk', flag: '--topk <k>', parse: intAtLeast(1), help: 'PPR auxiliary nodes per output node (16)' },
   { key: 'alpha', flag: '--alpha <a>', parse: openUnitInterval, help: 'PPR teleport probability in (0, 1) (0.25)' },
   { key: 'eps', flag: '--eps <x>', parse: positiveNumber, help: 'PPR push tolerance (2e-4)' },
   { key: 'outputsPerBatch', flag: '--outputs-per-batch <n>', parse: intAtLeast(1), help: 'ibmb-node: output nodes per training batch; inference batches hold 2x (9000)' },
@@ -49,6 +49,22 @@ export function addMethodOptions(cmd: Command, methods: readonly string[] = METH
   cmd.addOption(new Option('--method <name>', 'mini-batching method (default full; see README: methods)').choices(methods));
   for (const f of METHOD_FLAGS) cmd.option(f.flag, f.help, f.parse);
   return cmd.addOption(new Option('--batch-order <kind>', 'fixed batches (ibmb-*): order per epoch (default order)').choices(['rand', 'order', 'sample']));
+}
+
+/** Adds the model and training flags `train` and `bench` share (bench forwards them to every run). */
+export function addModelTrainingOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--model <kind>', 'architecture (default gcn)').choices(MODEL_KINDS))
+    .option('--layers <n>', 'graph convolution layers (default 2)', intAtLeast(1))
+    .option('--hidden <n>', 'hidden width; per head for GAT (default 64, GAT 8)', intAtLeast(1))
+    .option('--heads <n>', 'GAT attention heads (default 8)', intAtLeast(1))
+    .option('--dropout <p>', 'dropout on inputs and hidden layers, in [0, 1) (default 0.5, GAT 0.6)', dropoutRate)
+    .addOption(new Option('--norm <kind>', 'normalisation between layers (default none)').choices(['none', 'layer', 'batch']))
+    .option('--lr <x>', 'learning rate (default 0.01, GAT 0.005; ibmb-* 1e-3)', positiveNumber)
+    .option('--weight-decay <x>', 'L2 weight decay (default 5e-4; ibmb-* 1e-4 for GCN else 0; saint-rw 0)', nonNegativeNumber)
+    .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0; the IBMB paper used 300)', intAtLeast(0))
+    .option('--split <spec>', "'public' (the dataset's own) or 'random:<train>:<val>' per class (default: public if the dataset has one, else random:20:30)", splitSpec)
+    .option('--normalize-features', 'row-normalise the node features (default: off)');
 }
 
 /** The method flags as commander parses them: the library's MethodOptions plus the method's name. */
@@ -131,30 +147,19 @@ function multiscaleSummary(m: NonNullable<TrainReport['multiscale']>): string {
 }
 
 export function trainCommand(): Command {
-  const cmd = addDataOptions(new Command('train').description('train a GNN on a dataset (full-batch, mini-batch or multiscale) and write a JSON report'));
-  return addMultiscaleOptions(addMethodOptions(cmd))
+  const cmd = addMultiscaleOptions(addMethodOptions(addDataOptions(new Command('train').description('train a GNN on a dataset (full-batch, mini-batch or multiscale) and write a JSON report'))))
     .option('--eval-every <n>', 'mini-batch methods and --multiscale: epochs between evaluations (1)', intAtLeast(1))
     .addOption(new Option('--inference <kind>', 'evaluation: ibmb batches, layerwise full-graph, or full (default: ibmb for ibmb-*, full for full, else layerwise)').choices(INFERENCE_KINDS))
     .option('--batches <file>', 'reuse the batch cache written by `fastgnn preprocess` (skips batch construction)')
     .option('--no-compare-inference', 'do not also time the other inference (IBMB batched vs layer-wise) after training')
-    .option('--split <spec>', "'public' (the dataset's own) or 'random:<train>:<val>' per class (default: public if the dataset has one, else random:20:30)", splitSpec)
-    .option('--split-seed <n>', 'seed of a random split (default: --seed)', intAtLeast(0))
-    .addOption(new Option('--model <kind>', 'architecture (default gcn)').choices(MODEL_KINDS))
-    .option('--layers <n>', 'graph convolution layers (default 2)', intAtLeast(1))
-    .option('--hidden <n>', 'hidden width; per head for GAT (default 64, GAT 8)', intAtLeast(1))
-    .option('--heads <n>', 'GAT attention heads (default 8)', intAtLeast(1))
-    .option('--dropout <p>', 'dropout on inputs and hidden layers, in [0, 1) (default 0.5, GAT 0.6)', dropoutRate)
-    .addOption(new Option('--norm <kind>', 'normalisation between layers (default none)').choices(['none', 'layer', 'batch']))
-    .option('--lr <x>', 'learning rate (default 0.01, GAT 0.005; ibmb-* 1e-3)', positiveNumber)
-    .option('--weight-decay <x>', 'L2 weight decay (default 5e-4; ibmb-* 1e-4 for GCN else 0; saint-rw 0)', nonNegativeNumber)
+    .option('--split-seed <n>', 'seed of a random split (default: --seed)', intAtLeast(0));
+  return addModelTrainingOptions(cmd)
     .addOption(new Option('--decay-scope <scope>', 'decay all parameters or the first layer only (default: first for GCN, else all)').choices(['all', 'first']))
     .option('--epochs <n>', 'total epochs (default 200; ibmb-* 800); with --multiscale the budget E: level l runs E * 2^l epochs', intAtLeast(1))
     .option('--patience <n>', 'stop after n evaluations without a better validation accuracy (default: off; ibmb-* 100)', intAtLeast(1))
-    .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0; the IBMB paper used 300)', intAtLeast(0))
     .option('--seed <n>', 'seed of initialisation and dropout (default 0)', intAtLeast(0))
     .addOption(new Option('--optimizer <name>', 'optimiser (default adam)').choices(['adam', 'adamw', 'sgd']))
     .addOption(new Option('--scheduler <name>', 'learning-rate schedule (default none; ibmb-* plateau)').choices(['none', 'plateau', 'cosine', 'step']))
-    .option('--normalize-features', 'row-normalise the node features (default: off)')
     .addOption(new Option('--feature-layout <layout>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .option('--report <file>', 'write the JSON report here')
     .option('--log <file>', 'write one JSON line of metrics per epoch here')

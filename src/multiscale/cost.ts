@@ -3,6 +3,7 @@
 
 import type { ModelConfig } from '../nn/models.js';
 import { SparseInput } from '../tensor/compose.js';
+import { peakRssMb } from '../train/memory.js';
 import type { PreparedData } from '../train/prepare.js';
 
 /** What a cost estimate reads of a graph and its inputs (prepared data, a level's data or a mini-batch). */
@@ -141,7 +142,7 @@ export class CostMeter {
         wallS: all.reduce((s, c) => s + c.wallS, 0),
         steps: levels.reduce((s, c) => s + c.steps, 0),
       },
-      peakRssMb: process.resourceUsage().maxRSS / 1024,
+      peakRssMb: peakRssMb(),
     };
   }
 }

@@ -1,9 +1,8 @@
 // Multiscale training: coarsening methods, the level hierarchy, coarse-to-fine / sub-to-full schedules, the
 // multilevel Monte-Carlo gradient estimator, and cost accounting.
 
-export {
-  COARSEN_METHODS, fullLevel, gatherInput, type CoarseLevel, type CoarsenInput, type CoarsenMethod, type CoarsenOptions,
-} from './level.js';
+export { COARSEN_METHODS, fullLevel, type CoarseLevel, type CoarsenInput, type CoarsenMethod, type CoarsenOptions } from './level.js';
+export { gatherInput } from '../batching/materialize.js';
 export {
   averageInput, coarsenLevel, egoNetwork, levelSize, matchRounds, mergedLabels, poweredSubgraph, redrawsEveryEpoch,
   selectRandom, selectSubgraph, selectTopk, subgraphHops, validateCoarsenOptions, DEFAULT_MAX_POWER_EDGES,

@@ -1,10 +1,9 @@
 // The coarse-level type every coarsening method returns, and the helpers that restrict data to kept nodes.
 
+import { gatherInput } from '../batching/materialize.js';
 import type { CsrGraph } from '../graph/csr.js';
 import type { Split } from '../graph/dataset.js';
-import { GraphContext, selectRows } from '../nn/graph-context.js';
-import { SparseInput, type NodeInput } from '../tensor/compose.js';
-import { Tensor } from '../tensor/tensor.js';
+import { GraphContext } from '../nn/graph-context.js';
 import type { PreparedData } from '../train/prepare.js';
 
 export const COARSEN_METHODS = ['random', 'topk', 'subgraph', 'rns', 'matching'] as const;
@@ -48,15 +47,6 @@ export function fullLevel(input: CoarsenInput): CoarseLevel {
   const n = input.data.ctx.numNodes;
   const id = Int32Array.from({ length: n }, (_, i) => i);
   return { level: 0, method: 'full', nodes: id, coarseOf: id, data: input.data, split: input.split, buildS: 0 };
-}
-
-/** The rows `nodes` of a node input (dense rows gathered, sparse rows selected). */
-export function gatherInput(x: NodeInput, nodes: Int32Array): NodeInput {
-  if (x instanceof SparseInput) return new SparseInput(selectRows(x.matrix, nodes));
-  const f = x.cols;
-  const out = x.dtype === 'float64' ? new Float64Array(nodes.length * f) : new Float32Array(nodes.length * f);
-  for (let r = 0; r < nodes.length; r++) out.set(x.data.subarray(nodes[r] * f, nodes[r] * f + f), r * f);
-  return new Tensor(out, [nodes.length, f]);
 }
 
 /** Split nodes that are kept, renumbered to coarse ids (ascending). */

@@ -139,7 +139,7 @@ export function mlmcGradient(model: GNN, levels: readonly CoarseLevel[], train: 
   });
   const sign = terms.map((_, l) => (variant === 'reference-abs' && fine[l] < coarse[l] ? -1 : 1));
   for (let l = 0; l < L; l++) terms[l] = sign[l] * (fine[l] - coarse[l]);
-  levels.forEach((lv, l) => {
+  levels.forEach((_, l) => {
     const o = outs[l];
     if (!o) return;
     const t = performance.now();

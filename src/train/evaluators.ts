@@ -64,7 +64,9 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
       for (let l = 0; l < model.convs.length; l++) {
         let next: Tensor | null = null;
         for (let start = 0; start < n; start += chunk) {
-          const rows = Int32Array.from({ length: Math.min(chunk, n - start) }, (_, i) => start + i);
+          // a fresh view each time: GraphContext caches row slices per rows array, and keeping one per chunk would
+          // hold a second copy of the adjacency for the evaluator's lifetime
+          const rows = rowOf.subarray(start, Math.min(start + chunk, n));
           next = withArena(arena, () => {
             const part = model.layer(l, h, data.ctx, rows);
             const whole = next ?? new Tensor(part.dtype === 'float64' ? new Float64Array(n * part.cols) : new Float32Array(n * part.cols), [n, part.cols]);

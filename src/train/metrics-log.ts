@@ -10,6 +10,11 @@ export interface MetricsLogOptions {
   mode?: 'append' | 'truncate';
 }
 
+/** JSON.stringify replacer writing NaN and ±Infinity (which JSON cannot hold) as strings instead of null. */
+export function nonFiniteAsString(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
 /** Each write is one synchronous append, so a crash loses at most the line being written. NaN and ±Infinity,
  *  which JSON cannot hold, are written as the strings "NaN", "Infinity" and "-Infinity" rather than null. */
 export class MetricsLog {
@@ -28,7 +33,7 @@ export class MetricsLog {
   write(record: { readonly [key: string]: MetricValue }): void {
     if (this.fd === null) throw new Error(`MetricsLog(${this.path}): write after close`);
     if (typeof record !== 'object' || record === null || Array.isArray(record)) throw new Error(`MetricsLog(${this.path}): a record must be an object`);
-    const line = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+    const line = JSON.stringify(record, nonFiniteAsString);
     writeSync(this.fd, `${line}\n`);
   }
 

@@ -8,7 +8,7 @@ import type { CsrGraph } from '../graph/csr.js';
 import type { Split } from '../graph/dataset.js';
 import { Rng } from '../graph/rng.js';
 import { DEFAULT_MAX_POWER_EDGES, levelSize, selectTopk } from '../multiscale/coarsen/index.js';
-import { visitBall } from '../multiscale/coarsen/power.js';
+import { estimatePoweredEdges, visitBall } from '../multiscale/coarsen/power.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { RunOptionError } from './run-option-error.js';
 
@@ -54,6 +54,11 @@ export function defaultMaxPowerEdges(): number {
   return Math.min(DEFAULT_MAX_POWER_EDGES, Math.floor(totalmem() / 4 / BYTES_PER_POWER_EDGE));
 }
 
+/** The coarsening of a schedule run without one named: ego-network subgraphs for sub-to-full, else random. */
+export function defaultCoarsen(schedule: MultiscaleSchedule): CoarsenMethod {
+  return schedule === 'sub-to-full' ? 'subgraph' : 'random';
+}
+
 /** Defaults filled in and every data-free check done. `epochs` is the run's E (for the final-phase default);
  *  `method` the fine level's mini-batching method. */
 export function resolveMultiscaleOptions(o: MultiscaleRunOptions, epochs: number, method: MethodName): ResolvedMultiscale {
@@ -65,7 +70,7 @@ export function resolveMultiscaleOptions(o: MultiscaleRunOptions, epochs: number
     need('coarsen', !sub || o.coarsen === 'subgraph',
       `sub-to-full trains on ego-network subgraphs: expected subgraph (or no --coarsen), got '${o.coarsen}'; use --multiscale coarse-to-fine for other methods`);
   }
-  const coarsen: CoarsenMethod = o.coarsen ?? (sub ? 'subgraph' : 'random');
+  const coarsen: CoarsenMethod = o.coarsen ?? defaultCoarsen(o.schedule);
   const levels = o.levels ?? 2;
   need('levels', isInt(levels, 1), `expected an integer >= 1 (1 = the full graph only), got ${levels}`);
   const power = o.power ?? 1;
@@ -162,11 +167,9 @@ export function estimatePowerEdges(graph: CsrGraph, method: CoarsenMethod, m: nu
   let total = 0;
   if (method === 'topk') {
     const kept = selectTopk(graph, m);
-    const isKept = new Uint8Array(n);
-    for (const v of kept) isKept[v] = 1;
-    const k = Math.min(probes, m);
-    for (let i = 0; i < k; i++) total += ballCount(graph, kept[Math.floor((i * m) / k)], power, i, seen, queue, (v) => isKept[v]);
-    return (total / k) * m;
+    const local = new Int32Array(n).fill(-1);
+    kept.forEach((v, r) => (local[v] = r));
+    return estimatePoweredEdges(graph, kept, local, power, seen, queue);
   }
   for (let i = 0; i < probes; i++) {
     const ball = ballCount(graph, rng.nextInt(n), power, i, seen, queue, () => 1);

@@ -1,6 +1,6 @@
 // Turns a Dataset into what a model consumes: node inputs (sparse or dense), a graph context, labels, split.
 
-import type { Dataset, FeatureMatrix, Split } from '../graph/dataset.js';
+import type { Dataset, FeatureMatrix } from '../graph/dataset.js';
 import { normalizeFeatures, toDense } from '../graph/features.js';
 import { GraphContext } from '../nn/graph-context.js';
 import { SparseInput, type NodeInput } from '../tensor/compose.js';
@@ -88,13 +88,4 @@ export function targetsOf(labels: Int32Array, nodes: Int32Array, splitName: stri
     t[i] = y;
   }
   return t;
-}
-
-export function requireSplit(d: Dataset, split: Split | undefined): Split {
-  const s = split ?? d.split;
-  if (!s) throw new Error(`dataset '${d.name}' has no split of its own: pass one (e.g. --split random:20:30)`);
-  for (const name of ['train', 'val', 'test'] as const) {
-    if (s[name].length === 0) throw new Error(`dataset '${d.name}': the ${name} split is empty`);
-  }
-  return s;
 }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import type { InferenceKind, MethodName } from '../batching/methods.js';
 import type { BackendInfo } from '../kernels/backend.js';
 import type { ModelConfig } from '../nn/models.js';
+import { nonFiniteAsString } from './metrics-log.js';
 import type { FeatureLayout } from './prepare.js';
 import type { MultiscaleReport } from './multiscale-report.js';
 import type { OptimizerName, SchedulerName } from './optimizer-factory.js';
@@ -124,7 +125,7 @@ export function fastgnnVersion(): string {
 
 /** JSON with NaN and ±Infinity written as strings (JSON has no such numbers) instead of null. */
 export function reportJson(report: object): string {
-  return `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+  return `${JSON.stringify(report, nonFiniteAsString, 2)}\n`;
 }
 
 /** Writes the report to a temporary file beside `path`, fsyncs it and renames it over `path`: readers see the old

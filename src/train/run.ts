@@ -6,27 +6,28 @@
 import type { Batch } from '../batching/batch.js';
 import { cacheBatches } from '../batching/materialize.js';
 import {
-  buildInferenceBatches, buildTrainBatches, checkMethod, inferenceOutputs, loadMethodCache, METHODS, MethodOptionError,
-  resolveMethodOptions, saveMethodCache, usedOptions, type InferenceKind, type MethodCache, type MethodInputs, type MethodName,
-  type MethodOptions, type ResolvedMethodOptions, type TrainBatches,
+  buildInferenceBatches, buildTrainBatches, checkMethod, inferenceOutputs, loadMethodCache, METHODS, resolveMethodOptions,
+  saveMethodCache, usedOptions, type InferenceKind, type MethodCache, type MethodInputs, type MethodName, type MethodOptions,
+  type ResolvedMethodOptions,
 } from '../batching/methods.js';
 import type { CacheMeta } from '../batching/cache-file.js';
-import { fixedBatchSource, sampledBatchSource } from '../batching/sources.js';
 import type { Dataset, Split } from '../graph/dataset.js';
 import { loadDataset, type LoadOptions } from '../graph/io/index.js';
 import { resolveSplit } from '../graph/split.js';
-import { describeBackend } from '../kernels/backend.js';
 import { GNN, MODEL_KINDS, defaultModelConfig, type ModelConfig, type ModelKind } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
-import { loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint, type Checkpoint, type CheckpointMeta } from './checkpoint.js';
+import { loadCheckpoint, restoreModel, restoreOptimizer, type Checkpoint, type CheckpointMeta } from './checkpoint.js';
 import { batchedEvaluator, fullGraphEvaluator, layerwiseEvaluator } from './evaluators.js';
-import { evaluate, median, trainFullBatch, type EpochMetrics, type TrainSummary } from './full-batch.js';
+import { evaluate, trainFullBatch, type EpochMetrics, type TrainSummary } from './full-batch.js';
 import { peakRssMb } from './memory.js';
 import { MetricsLog } from './metrics-log.js';
-import { logitsAccuracy, trainMiniBatch, type BatchSource, type Evaluator } from './minibatch.js';
+import { trainMiniBatch, type Evaluator } from './minibatch.js';
 import { makeOptimizer } from './optimizer-factory.js';
 import { prepareData, type PreparedData } from './prepare.js';
-import { fastgnnVersion, writeReport, type InferenceReport, type TrainingConfig, type TrainReport } from './report.js';
+import { fastgnnVersion, type InferenceReport, type TrainingConfig, type TrainReport } from './report.js';
+import {
+  addLayerwise, asRunError, batchSourceOf, buildSeconds, epochRecord, guarded, reportRun, saveRunCheckpoint, timeWarm, trainBatchesOf,
+} from './run-common.js';
 import { RunOptionError } from './run-option-error.js';
 import { runMultiscaleTraining, type MultiscaleRunOptions } from './run-multiscale.js';
 
@@ -190,19 +191,6 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** A method error -> a run option error naming the same option. */
-function asRunError(e: unknown): unknown {
-  return e instanceof MethodOptionError ? new RunOptionError(e.option, e.detail) : e;
-}
-
-async function guarded<T>(fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw asRunError(e);
-  }
-}
-
 /** The training setup a method brings (IBMB: the paper's; GraphSAINT: no weight decay), for model `kind`. */
 export function methodTrainingDefaults(method: MethodName, kind: ModelKind): Partial<TrainingConfig> {
   const t = METHODS[method].training;
@@ -246,6 +234,8 @@ export interface Setup {
   seed: number;
   training: TrainingConfig;
   config: ModelConfig;
+  /** the model to train: the resumed one, else a fresh one from (config, seed) */
+  model: GNN;
   split: Split;
   data: PreparedData;
   inputs: MethodInputs;
@@ -277,13 +267,15 @@ async function setUp(opts: RunOptions): Promise<Setup> {
     ...picked,
   };
   let config: ModelConfig;
+  let model: GNN;
   if (resumed) {
     checkOverrides(opts.model, opts.modelOverrides ?? {}, resumed.config);
     wrap('resume', () => checkModelFits(resumed.config, dataset, `checkpoint ${opts.resume}`));
     config = resumed.config;
+    model = resumed.model;
   } else {
     config = { ...defaultModelConfig(kind, dataset.features.cols, dataset.numClasses), ...definedOnly(opts.modelOverrides ?? {}) };
-    wrap('model', () => new GNN(config, seed)); // validates the config before any data work
+    model = wrap('model', () => new GNN(config, seed)); // validates the config before any data work
   }
   const split = wrap('split', () => resolveSplit(dataset, training.split, training.splitSeed));
   const data = prepareData(dataset, { normalize: training.normalizeFeatures, featureLayout: training.featureLayout });
@@ -294,7 +286,7 @@ async function setUp(opts: RunOptions): Promise<Setup> {
     if (frozen.length > 0) throw new RunOptionError(frozen[0][0], `cannot change cached batches (built with ${String(cache.meta.method_options)}); expected no batch construction option with --batches`);
     checkCacheSplit(cache, split, opts.batches as string);
   }
-  return { dataset, resumed, method, cache, kind, seed, training, config, split, data, inputs, resolved };
+  return { dataset, resumed, method, cache, kind, seed, training, config, model, split, data, inputs, resolved };
 }
 
 /** Options of runPreprocess: the dataset, split and method options of runTraining, and the cache file. */
@@ -327,30 +319,16 @@ export async function runPreprocess(opts: PreprocessOptions): Promise<Preprocess
   return { method: s.method, file: opts.out, batches: batches.length, evalBatches: evalBatches.length, preprocessTimeS, methodOptions: usedOptions(s.method, s.resolved) };
 }
 
-/** Runs `ev` twice and times the second (warm) call; returns its time and the test accuracy of its logits. */
-function timeEvaluator(ev: Evaluator, model: GNN, split: Split, labels: Int32Array): { ms: number; testAcc: number } {
-  ev(model);
-  const t0 = performance.now();
-  const out = ev(model);
-  const ms = performance.now() - t0;
-  return { ms, testAcc: logitsAccuracy(out, split.test, labels).acc };
-}
-
 /** Times the run's own inference and the other main one (IBMB batched <-> layer-wise) after training. */
-async function finalInference(s: Setup, model: GNN, own: InferenceKind, ownEval: Evaluator, ibmb: Batch[] | null, compare: boolean): Promise<InferenceReport> {
-  const labels = s.data.labels;
+async function finalInference(s: Setup, own: InferenceKind, ownEval: Evaluator, ibmb: Batch[] | null, compare: boolean): Promise<InferenceReport> {
   const r: InferenceReport = { method: own, time_ms: NaN, ibmb_ms: null, layerwise_ms: null, ibmb_batches: ibmb?.length ?? null, ibmb_preprocess_s: null, test_acc: {}, note: null };
-  const mine = timeEvaluator(ownEval, model, s.split, labels);
+  const mine = timeWarm(ownEval, s);
   r.time_ms = mine.ms;
   r.test_acc[own] = mine.testAcc;
   if (own === 'ibmb') r.ibmb_ms = mine.ms;
   if (own === 'layerwise') r.layerwise_ms = mine.ms;
   if (!compare) return r;
-  if (own !== 'layerwise') {
-    const lw = timeEvaluator(layerwiseEvaluator(s.data), model, s.split, labels);
-    r.layerwise_ms = lw.ms;
-    r.test_acc.layerwise = lw.testAcc;
-  }
+  if (own !== 'layerwise') addLayerwise(r, s);
   if (own !== 'ibmb') {
     try {
       const t0 = performance.now();
@@ -358,7 +336,7 @@ async function finalInference(s: Setup, model: GNN, own: InferenceKind, ownEval:
       const ev = batchedEvaluator(cacheBatches(batches, s.data), s.data.ctx.numNodes, s.data.numClasses);
       r.ibmb_preprocess_s = (performance.now() - t0) / 1000;
       r.ibmb_batches = batches.length;
-      const ib = timeEvaluator(ev, model, s.split, labels);
+      const ib = timeWarm(ev, s);
       r.ibmb_ms = ib.ms;
       r.test_acc.ibmb = ib.testAcc;
     } catch (e) {
@@ -379,52 +357,43 @@ interface Trained extends TrainSummary {
 
 type EpochCallback = (m: EpochMetrics & { trainTimeS?: number }) => void;
 
-function trainFull(s: Setup, model: GNN, onEpoch: EpochCallback): Trained {
+function trainFull(s: Setup, onEpoch: EpochCallback): Trained {
   let optimizerOverride: Optimizer | undefined;
   if (s.resumed) {
-    optimizerOverride = makeOptimizer(model.parameterGroups(s.training.weightDecay, s.training.decayScope), s.training);
+    optimizerOverride = makeOptimizer(s.model.parameterGroups(s.training.weightDecay, s.training.decayScope), s.training);
     const opt = optimizerOverride;
     wrap('resume', () => restoreOptimizer(opt, s.resumed!.checkpoint));
   }
   let trainTime = 0;
-  const r = trainFullBatch(model, s.data, s.split, {
+  const valHistory: Array<[number, number]> = [];
+  const r = trainFullBatch(s.model, s.data, s.split, {
     ...s.training, optimizerOverride, startEpoch: s.resumed?.epoch ?? 0,
     onEpoch: (m) => {
       trainTime += m.epochMs / 1000;
+      valHistory.push([trainTime, m.valAcc]);
       onEpoch({ ...m, trainTimeS: trainTime });
     },
   });
-  let acc = 0;
-  const valHistory = r.history.map((m): [number, number] => [(acc += m.epochMs / 1000), m.valAcc]);
   return {
     ...r, valHistory, preprocessTimeS: 0, batchesPerEpoch: 1, inference: 'full', evaluator: fullGraphEvaluator(s.data), ibmbBatches: null,
   };
 }
 
-async function trainBatched(s: Setup, model: GNN, opts: RunOptions, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
+async function trainBatched(s: Setup, opts: RunOptions, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
   const t0 = performance.now();
-  let train: TrainBatches;
-  let ibmb: Batch[] | null = null;
-  if (s.cache) {
-    train = { kind: 'fixed', batches: s.cache.batches };
-    ibmb = s.cache.evalBatches;
-  } else {
-    train = await guarded(() => buildTrainBatches(s.method, s.resolved, s.inputs));
-  }
+  const train = await trainBatchesOf(s);
+  let ibmb = s.cache ? s.cache.evalBatches : null;
   if (inference === 'ibmb' && ibmb === null) ibmb = await guarded(() => buildInferenceBatches(s.method, s.resolved, s.inputs));
   const { data } = s;
-  const source: BatchSource = train.kind === 'fixed'
-    ? fixedBatchSource(cacheBatches(train.batches, data), s.resolved.batchOrder, data.labels, data.numClasses, s.seed)
-    : sampledBatchSource(train.epoch, data);
+  const { source, batchesPerEpoch } = batchSourceOf(s, train);
   const evaluator: Evaluator = inference === 'ibmb'
     ? batchedEvaluator(cacheBatches(ibmb!, data), data.ctx.numNodes, data.numClasses)
     : inference === 'layerwise' ? layerwiseEvaluator(data) : fullGraphEvaluator(data);
-  const built = (performance.now() - t0) / 1000;
-  const preprocessTimeS = s.cache ? s.cache.preprocessTimeS : built;
-  const r = trainMiniBatch(model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery: opts.evalEvery, onEpoch });
+  const preprocessTimeS = buildSeconds(s, t0);
+  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery: opts.evalEvery, onEpoch });
   return {
-    ...r, valHistory: r.history.map((m): [number, number] => [m.trainTimeS, m.valAcc]), preprocessTimeS,
-    batchesPerEpoch: train.kind === 'fixed' ? train.batches.length : train.batchesPerEpoch, inference, evaluator, ibmbBatches: ibmb,
+    ...r, valHistory: r.history.map((m): [number, number] => [m.trainTimeS, m.valAcc]), preprocessTimeS, batchesPerEpoch, inference, evaluator,
+    ibmbBatches: ibmb,
   };
 }
 
@@ -432,7 +401,7 @@ async function trainBatched(s: Setup, model: GNN, opts: RunOptions, inference: I
 export async function runTraining(opts: RunOptions): Promise<TrainReport> {
   if (opts.multiscale !== undefined) return runMultiscaleTraining(opts, setUp);
   const s = await setUp(opts);
-  const { dataset, training, config, split, data, seed, method } = s;
+  const { dataset, training, config, split, data, method } = s;
   const startEpoch = s.resumed?.epoch ?? 0;
   if (startEpoch >= training.epochs) {
     throw new RunOptionError('epochs', `is ${training.epochs} but the checkpoint has already run ${startEpoch} epochs; ask for more to continue`);
@@ -440,20 +409,16 @@ export async function runTraining(opts: RunOptions): Promise<TrainReport> {
   const inference = opts.inference ?? METHODS[method].inference;
   if (method === 'full' && inference !== 'full') throw new RunOptionError('inference', `full-batch training evaluates the whole graph each epoch: expected 'full', got '${inference}'`);
   if (method === 'full' && opts.evalEvery !== undefined && opts.evalEvery !== 1) throw new RunOptionError('evalEvery', 'applies to mini-batch methods only; full-batch training evaluates every epoch');
-  const model = s.resumed?.model ?? new GNN(config, seed);
   opts.onStart?.({ dataset, split, model: config, training, startEpoch, layout: data.layout, method });
 
   const log = opts.log === undefined ? null : new MetricsLog(opts.log, { mode: s.resumed ? 'append' : 'truncate' });
   const onEpoch: EpochCallback = (m) => {
-    log?.write({
-      epoch: m.epoch, train_loss: m.trainLoss, train_acc: m.trainAcc, val_loss: m.valLoss, val_acc: m.valAcc,
-      test_acc: m.testAcc, lr: m.lr, epoch_ms: m.epochMs, eval_ms: m.evalMs, elapsed_s: m.elapsedS, train_time_s: m.trainTimeS ?? null,
-    });
+    log?.write(epochRecord(m));
     opts.onEpoch?.(m);
   };
   let result: Trained;
   try {
-    result = method === 'full' ? trainFull(s, model, onEpoch) : await trainBatched(s, model, opts, inference, onEpoch);
+    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, opts, inference, onEpoch);
   } catch (e) {
     throw asRunError(e);
   } finally {
@@ -461,35 +426,7 @@ export async function runTraining(opts: RunOptions): Promise<TrainReport> {
   }
   // peak memory of training itself, before the comparison inference (layer-wise holds N x hidden at once)
   const peakRss = peakRssMb();
-  const inferenceReport = await finalInference(s, model, result.inference, result.evaluator, result.ibmbBatches, opts.compareInference ?? true);
-
-  const nextEpoch = startEpoch + result.epochsRun;
-  if (opts.save !== undefined) {
-    const meta: CheckpointMeta = {
-      model_config: JSON.stringify(config), training: JSON.stringify(training), epoch: nextEpoch, seed,
-      best_epoch: result.bestEpoch, val_acc: result.valAcc, test_acc: result.testAcc, weights: 'best',
-      dataset: dataset.name, dataset_nodes: dataset.graph.rows, dataset_features: dataset.features.cols,
-      dataset_classes: dataset.numClasses, fastgnn_version: fastgnnVersion(), method,
-    };
-    saveCheckpoint(opts.save, { model, optimizer: result.optimizer, meta });
-  }
-  const report: TrainReport = {
-    fastgnn_version: fastgnnVersion(), created_at: new Date().toISOString(),
-    dataset: dataset.name, dataset_source: dataset.source ?? (typeof opts.data === 'string' ? opts.data : null),
-    model: config.kind, method, method_options: usedOptions(method, s.resolved),
-    preprocess_time_s: result.preprocessTimeS, preprocess_source: s.cache ? 'cache' : 'computed', batch_cache: opts.batches ?? null,
-    batches_per_epoch: result.batchesPerEpoch, eval_every: opts.evalEvery ?? 1,
-    seed, start_epoch: startEpoch, epochs_run: result.epochsRun, best_epoch: result.bestEpoch,
-    val_acc: result.valAcc, test_acc: result.testAcc, train_time_s: result.trainTimeS,
-    epoch_time_ms: median(result.epochTimesMs), inference_time_ms: median(result.inferenceTimesMs), inference: inferenceReport,
-    val_history: result.valHistory, peak_rss_mb: peakRss,
-    params: model.parameters().reduce((sum, p) => sum + p.size, 0),
-    nodes: dataset.graph.rows, edges: dataset.graph.indptr[dataset.graph.rows], features: dataset.features.cols,
-    classes: dataset.numClasses, feature_layout: data.layout,
-    split_sizes: { train: split.train.length, val: split.val.length, test: split.test.length },
-    config: { model: config, training }, backend: describeBackend(),
-    resumed_from: opts.resume ?? null, checkpoint: opts.save ?? null, log: opts.log ?? null,
-  };
-  if (opts.report !== undefined) writeReport(opts.report, report);
-  return report;
+  const inferenceReport = await finalInference(s, result.inference, result.evaluator, result.ibmbBatches, opts.compareInference ?? true);
+  saveRunCheckpoint(opts.save, s, result, startEpoch + result.epochsRun);
+  return reportRun(opts, s, { ...result, startEpoch, inferenceReport, peakRssMb: peakRss });
 }

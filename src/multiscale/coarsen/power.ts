@@ -19,13 +19,7 @@ export function poweredSubgraph(graph: CsrGraph, nodes: Int32Array, power: numbe
   nodes.forEach((v, r) => (local[v] = r));
   const seen = new Int32Array(n).fill(-1);
   const queue = new Int32Array(n);
-  const probe = Math.min(m, 64);
-  let hits = 0;
-  for (let t = 0; t < probe; t++) {
-    const r = Math.floor((t * m) / probe);
-    hits += ball(graph, nodes[r], power, t, seen, queue, local, null);
-  }
-  const estimate = probe === 0 ? 0 : (hits / probe) * m;
+  const estimate = estimatePoweredEdges(graph, nodes, local, power, seen, queue);
   if (estimate > maxEdges) {
     throw new Error(`coarsen: power ${power} would link about ${estimate.toExponential(2)} node pairs among ${m} kept nodes, ` +
       `more than the limit ${maxEdges.toExponential(2)} (maxPowerEdges); expected a smaller power or fewer kept nodes`);
@@ -36,6 +30,19 @@ export function poweredSubgraph(graph: CsrGraph, nodes: Int32Array, power: numbe
   for (let r = 0; r < m; r++) ball(graph, nodes[r], power, r, seen, queue, local, (s) => { src.push(s); dst.push(r); });
   const g = fromEdgeList({ numNodes: m, src: Int32Array.from(src), dst: Int32Array.from(dst), what: 'A^p coarse graph' });
   return unitSymmetric(g);
+}
+
+/** Estimated edge count of the coarse graph on `nodes` (local[v]: v's coarse id, -1 if dropped) over A^power, before
+ *  it is built: the mean number of kept nodes within `power` hops of up to 64 evenly spaced kept nodes, times m.
+ *  `seen` (all -1) and `queue` are scratch of length graph.rows. */
+export function estimatePoweredEdges(
+  graph: CsrGraph, nodes: Int32Array, local: Int32Array, power: number, seen: Int32Array, queue: Int32Array,
+): number {
+  const m = nodes.length;
+  const probe = Math.min(m, 64);
+  let hits = 0;
+  for (let t = 0; t < probe; t++) hits += ball(graph, nodes[Math.floor((t * m) / probe)], power, t, seen, queue, local, null);
+  return probe === 0 ? 0 : (hits / probe) * m;
 }
 
 /** Bounded BFS: calls visit(v) for every node v within `hops` of `start` (start excluded), marking visits in

@@ -15,14 +15,19 @@ export function selectRandom(n: number, m: number, rng: Rng): Int32Array {
   return perm.slice(0, m).sort();
 }
 
+/** Every node by degree, highest first (ties: lower id), per graph: selectTopk runs once per level and per check. */
+const degreeOrders = new WeakMap<CsrGraph, Int32Array>();
+
 /** The m nodes of highest degree (entries per row; ties: lower id), sorted ascending. Nested: the top m' of a
  *  smaller m' are among the top m. */
 export function selectTopk(graph: CsrGraph, m: number): Int32Array {
-  const n = graph.rows;
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  const deg = (i: number): number => graph.indptr[i + 1] - graph.indptr[i];
-  const sorted = Array.from(order).sort((a, b) => deg(b) - deg(a) || a - b);
-  return Int32Array.from(sorted.slice(0, m)).sort();
+  let order = degreeOrders.get(graph);
+  if (order === undefined) {
+    const deg = (i: number): number => graph.indptr[i + 1] - graph.indptr[i];
+    order = Int32Array.from({ length: graph.rows }, (_, i) => i).sort((a, b) => deg(b) - deg(a) || a - b);
+    degreeOrders.set(graph, order);
+  }
+  return order.slice(0, m).sort();
 }
 
 /** Hops of the ego network at a level: 6 at level 1, 4 at level 2, 2 beyond (the reference code's choice). */
