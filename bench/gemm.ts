@@ -8,6 +8,8 @@ import { gemmTs } from '../src/kernels/gemm-ts.js';
 import { referenceGemm } from '../src/kernels/reference.js';
 import type { GemmArgs } from '../src/kernels/types.js';
 import { createWasmGemm } from '../src/kernels/wasm-gemm.js';
+import { filled } from './lib/gemm-section.js';
+import { formatTable } from './lib/measure.js';
 
 /* Run after `npm run build`: node dist/bench/gemm.js. C[m, n] = A[m, k] @ B[k, n], no transposition.
  * Each timing is the best of repeated runs (at least 2, until 1 s is spent) after one warm-up run. The wasm GEMM
@@ -27,13 +29,6 @@ interface Result {
   shape: string; m: number; n: number; k: number; impl: string; dtype: 'float32'; gflops: number; ms: number;
   /** wasm rows: GFLOP/s over the native BLAS's in this run */
   fractionOfBlas?: number;
-}
-
-function fill(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) x[i] = ((s = (Math.imul(s, 48271) + 11) >>> 0) / 2 ** 32) - 0.5;
-  return x;
 }
 
 function timeGemm(run: (g: GemmArgs) => void, g: GemmArgs): number {
@@ -71,7 +66,7 @@ const rows: string[][] = [];
 for (const s of SHAPES) {
   const { m, n, k } = s;
   const g: GemmArgs = {
-    transA: false, transB: false, m, n, k, alpha: 1, a: fill(m * k, 1), lda: k, b: fill(k * n, 2), ldb: n,
+    transA: false, transB: false, m, n, k, alpha: 1, a: filled(m * k, 1), lda: k, b: filled(k * n, 2), ldb: n,
     beta: 0, c: new Float32Array(m * n), ldc: n,
   };
   const shape = `${m}x${n}x${k}`;
@@ -97,11 +92,8 @@ for (const s of SHAPES) {
 }
 
 const header = ['m x n x k', ...impls.map(([name]) => name), ...(fractionColumn ? ['wasm / blas'] : [])];
-const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-const line = (cells: string[]): string => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ');
 console.log(`GEMM float32, GFLOP/s (${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, node ${process.version})`);
-console.log(line(header));
-for (const r of rows) console.log(line(r));
+console.log(formatTable(header, rows));
 
 mkdirSync('reports', { recursive: true });
 const report = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, backend: describeBackend(), results };

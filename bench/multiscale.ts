@@ -1,177 +1,152 @@
-// Multiscale training against plain full-graph training: coarse-to-fine over coarsening methods, sub-to-full
-// and the multiscale (MLMC) gradient; test accuracy at the best validation epoch (mean ± std over seeds), time
-// to 98% of plain's best validation accuracy, total time, work and memory. Writes JSON and an SVG plot.
-// Usage: node dist/bench/multiscale.js --data <cora|citeseer|amazon|synthetic> [--seeds 5] [--epochs 200]
-//        [--levels 2] [--c2f-epochs 80] [--mlmc-batch 32] [--eval-every 2] [--configs plain,c2f:topk,...]
-//        [--synthetic-nodes 20000] [--out reports/bench-multiscale.json] [--svg reports/bench-multiscale.svg]
+// The README's multiscale table in one command: `fastgnn bench --multiscale ...` on Cora, CiteSeer and Amazon
+// Computers, each a child process that writes its own JSON report and SVG plot, then one summary row per dataset.
+// Usage: node dist/bench/multiscale.js [--datasets cora,citeseer,amazon-computers] [--seeds 5] [--epochs 200]
+//        [--multiscale-epochs 40] [--levels 3] [--reports reports]
+// Writes <reports>/bench-multiscale-<dataset>.json and .svg (each dataset's full comparison) and the summary
+// <reports>/bench-multiscale.json. Runs about 15 minutes on 2 cores with the defaults.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Dataset, Split } from '../src/graph/dataset.js';
-import { generateSynthetic } from '../src/graph/generate.js';
-import { loadNpz } from '../src/graph/io/npz.js';
-import { loadPlanetoid } from '../src/graph/io/planetoid.js';
-import { stratifiedSplit } from '../src/graph/split.js';
-import { defaultModelConfig, GNN, type ModelConfig } from '../src/nn/models.js';
-import { prepareData, type PreparedData } from '../src/train/prepare.js';
-import { buildHierarchy } from '../src/multiscale/hierarchy.js';
-import type { CoarsenMethod } from '../src/multiscale/level.js';
-import { trainMultiscaleGradient } from '../src/multiscale/mlmc.js';
-import { trainCoarseToFine, type CoarseToFineOptions } from '../src/multiscale/schedules.js';
-import type { MultiscaleResult } from '../src/multiscale/session.js';
+import type { MultiscaleSummary } from '../src/cli/bench-multiscale.js';
+import { argInt, argList, argValue, formatTable } from './lib/measure.js';
+import { ROOT } from './lib/paths.js';
 
-const SHARED = '/work/shared/datasets';
+/** Each dataset's data flags, as the README states them (relative to the repository root, where the CLI runs). */
+const DATASETS: Record<string, { label: string; data: string[] }> = {
+  cora: { label: 'Cora (public)', data: ['--data', '../shared/datasets/planetoid', '--name', 'cora'] },
+  citeseer: { label: 'CiteSeer (public)', data: ['--data', '../shared/datasets/planetoid', '--name', 'citeseer'] },
+  'amazon-computers': {
+    label: 'Amazon Computers (random:20:30)',
+    data: ['--data', '../shared/datasets/npz/amazon_electronics_computers.npz', '--split', 'random:20:30'],
+  },
+};
+const CONFIGS = 'plain,coarse-to-fine:random,coarse-to-fine:matching,sub-to-full,multiscale-grad:matching,multiscale-grad:random';
+/** a configuration counts as matching plain when its mean test accuracy is at most this many points below */
+const TOLERANCE_POINTS = 0.5;
+const SELECTION = `the fastest (mean total s) configuration whose mean test accuracy is within ${TOLERANCE_POINTS} points of ` +
+  "plain's (or above it); if none is, the one with the best mean test accuracy";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+/** What this driver reads of a `fastgnn bench --multiscale` report. */
+interface BenchReport {
+  dataset: string;
+  seeds: number;
+  target: { val_acc: number; statement: string };
+  configs: MultiscaleSummary[];
 }
 
-function load(name: string, synthNodes: number): { d: Dataset; split: Split; planetoid: boolean } {
-  if (name === 'cora' || name === 'citeseer') {
-    const d = loadPlanetoid(path.join(SHARED, 'planetoid'), name);
-    if (!d.split) throw new Error(`${name}: no public split`);
-    return { d, split: d.split, planetoid: true };
-  }
-  if (name === 'amazon') {
-    const d = loadNpz(path.join(SHARED, 'npz', 'amazon_electronics_computers.npz'));
-    return { d, split: stratifiedSplit(d.labels, d.numClasses, { train: 20, val: 30 }, 0), planetoid: false };
-  }
-  if (name === 'synthetic') {
-    const d = generateSynthetic({ nodes: synthNodes, avgDegree: 10, classes: 10, features: 64, seed: 1, split: { train: 20, val: 30 } });
-    if (!d.split) throw new Error('synthetic: no split');
-    return { d, split: d.split, planetoid: false };
-  }
-  throw new Error(`--data must be cora, citeseer, amazon or synthetic, got '${name}'`);
+interface Side {
+  config: string;
+  test_acc_mean: number;
+  test_acc_std: number;
+  total_time_s: number;
+  time_to_target_s: number | null;
+  target_reached: number;
 }
 
-interface Config { name: string; schedule: 'plain' | 'c2f' | 'mlmc'; method: CoarsenMethod }
-
-function parseConfig(s: string): Config {
-  if (s === 'plain') return { name: s, schedule: 'plain', method: 'topk' };
-  const [schedule, method] = s.split(':');
-  if (schedule === 'sub2full') return { name: s, schedule: 'c2f', method: 'subgraph' };
-  if ((schedule === 'c2f' || schedule === 'mlmc') && method) return { name: s, schedule, method: method as CoarsenMethod };
-  throw new Error(`--configs: '${s}' is not plain, sub2full, c2f:<method> or mlmc:<method>`);
+interface Row {
+  dataset: string;
+  label: string;
+  report: string;
+  plot: string;
+  plain: Side;
+  best: Side;
+  /** best.total_time_s / plain.total_time_s */
+  total_ratio: number;
+  /** best.time_to_target_s / plain.time_to_target_s; null when either did not reach the target */
+  time_to_target_ratio: number | null;
+  /** configurations with a failed seed, and their errors */
+  failed: Array<{ config: string; seed: number; error: string }>;
 }
 
-interface RunRow {
-  config: string; seed: number; testAcc: number; valAcc: number; bestEpoch: number; epochs: number;
-  trainS: number; wallS: number; timeToTargetS: number | null; flops: number; nodesEdgesTouched: number;
-  maxLevelTensorMB: number; processPeakRssMb: number; curve: Array<[number, number]>;
+const side = (c: MultiscaleSummary): Side => ({
+  config: c.config, test_acc_mean: c.test_acc_mean, test_acc_std: c.test_acc_std, total_time_s: c.total_time_s,
+  time_to_target_s: c.time_to_target_s, target_reached: c.target_reached,
+});
+
+/** The multiscale configuration to set against plain (see SELECTION). */
+function chooseBest(plain: MultiscaleSummary, others: readonly MultiscaleSummary[]): MultiscaleSummary | undefined {
+  const close = others.filter((c) => 100 * c.test_acc_mean >= 100 * plain.test_acc_mean - TOLERANCE_POINTS);
+  if (close.length > 0) return close.reduce((a, b) => (b.total_time_s < a.total_time_s ? b : a));
+  return others.reduce<MultiscaleSummary | undefined>((a, b) => (a === undefined || b.test_acc_mean > a.test_acc_mean ? b : a), undefined);
 }
 
-function run(c: Config, data: PreparedData, split: Split, model: ModelConfig, seed: number, o: Record<string, number>, base: Omit<CoarseToFineOptions, 'epochs'>): MultiscaleResult {
-  const net = new GNN(model, seed);
-  if (c.schedule === 'plain') {
-    return trainCoarseToFine(net, buildHierarchy(data, split, { method: 'topk', levels: 1, seed }), { ...base, epochs: o.epochs });
-  }
-  const h = buildHierarchy(data, split, { method: c.method, levels: o.levels, seed });
-  if (c.schedule === 'c2f') return trainCoarseToFine(net, h, { ...base, epochs: o.c2fEpochs });
-  return trainMultiscaleGradient(net, h, {
-    ...base, epochs: o.epochs - o.finalFull, batchSize: o.mlmcBatch, finalFullEpochs: o.finalFull, sampleSeed: seed,
-  });
+function summarise(key: string, file: string, plot: string): Row {
+  const j = JSON.parse(readFileSync(path.resolve(ROOT, file), 'utf8')) as BenchReport;
+  const ran = j.configs.filter((c) => c.runs > 0);
+  const plain = ran.find((c) => c.config === 'plain');
+  if (plain === undefined) throw new Error(`${file}: plain training has no finished run; nothing to compare against`);
+  const best = chooseBest(plain, ran.filter((c) => c !== plain));
+  if (best === undefined) throw new Error(`${file}: no multiscale configuration has a finished run`);
+  const tt = best.time_to_target_s !== null && plain.time_to_target_s !== null ? best.time_to_target_s / plain.time_to_target_s : null;
+  return {
+    dataset: key, label: DATASETS[key].label, report: file, plot, plain: side(plain), best: side(best),
+    total_ratio: best.total_time_s / plain.total_time_s, time_to_target_ratio: tt,
+    failed: j.configs.flatMap((c) => c.failed.map((f) => ({ config: c.config, ...f }))),
+  };
 }
 
-const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
-const std = (xs: number[]): number => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+const pct = (s: Side): string => `${(100 * s.test_acc_mean).toFixed(2)} ± ${(100 * s.test_acc_std).toFixed(2)}`;
+const secs = (t: number | null): string => (t === null ? 'not reached' : `${t.toFixed(2)} s`);
 
-function svgPlot(series: Array<{ name: string; points: Array<[number, number]> }>, title: string): string {
-  const W = 720, H = 420, L = 60, R = 190, T = 30, B = 50;
-  const xmax = Math.max(1e-9, ...series.flatMap((s) => s.points.map((p) => p[0])));
-  const ys = series.flatMap((s) => s.points.map((p) => p[1]));
-  const ymin = Math.max(0, Math.floor(Math.min(...ys) * 10) / 10), ymax = 1;
-  const sx = (x: number): number => L + (x / xmax) * (W - L - R);
-  const sy = (y: number): number => H - B - ((y - ymin) / (ymax - ymin)) * (H - T - B);
-  const colors = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<text x="${L}" y="18" font-size="13">${title}</text>`,
-    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="black"/>`, `<line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="black"/>`];
-  for (let i = 0; i <= 5; i++) {
-    const x = (xmax * i) / 5, y = ymin + ((ymax - ymin) * i) / 5;
-    parts.push(`<text x="${sx(x)}" y="${H - B + 15}" text-anchor="middle">${x.toFixed(1)}</text>`);
-    parts.push(`<text x="${L - 5}" y="${sy(y) + 4}" text-anchor="end">${y.toFixed(2)}</text>`);
-  }
-  parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">training time (s, evaluation excluded)</text>`);
-  parts.push(`<text x="15" y="${(T + H - B) / 2}" transform="rotate(-90 15 ${(T + H - B) / 2})" text-anchor="middle">validation accuracy</text>`);
-  series.forEach((s, i) => {
-    const col = colors[i % colors.length];
-    parts.push(`<polyline fill="none" stroke="${col}" stroke-width="1.5" points="${s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ')}"/>`);
-    parts.push(`<line x1="${W - R + 10}" y1="${T + 14 * i}" x2="${W - R + 30}" y2="${T + 14 * i}" stroke="${col}" stroke-width="2"/>`);
-    parts.push(`<text x="${W - R + 35}" y="${T + 14 * i + 4}">${s.name}</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n');
+function cells(r: Row): string[] {
+  const tt = r.time_to_target_ratio === null ? 'n/a' : r.time_to_target_ratio.toFixed(2);
+  return [
+    r.label, pct(r.plain), r.best.config, pct(r.best), `${r.plain.total_time_s.toFixed(2)} -> ${r.best.total_time_s.toFixed(2)}`,
+    r.total_ratio.toFixed(2), `${tt} (${secs(r.best.time_to_target_s)} vs ${secs(r.plain.time_to_target_s)})`,
+  ];
 }
+
+const HEAD = ['dataset', 'plain test %', 'best multiscale (config)', 'test %', 'total s plain -> multiscale', 'ratio', 'time to target ratio'];
 
 function main(): void {
-  const dataName = arg('data', 'cora');
-  const seeds = Number(arg('seeds', '5'));
-  const epochs = Number(arg('epochs', '200'));
-  const levels = Number(arg('levels', '2'));
-  const o = {
-    epochs, levels, c2fEpochs: Number(arg('c2f-epochs', String(Math.max(1, Math.round(epochs * 0.4))))),
-    mlmcBatch: Number(arg('mlmc-batch', '32')), finalFull: Number(arg('final-full', String(Math.round(epochs * 0.1)))),
+  const datasets = argList('datasets', Object.keys(DATASETS));
+  for (const d of datasets) {
+    if (!(d in DATASETS)) throw new Error(`--datasets: unknown dataset '${d}', expected some of ${Object.keys(DATASETS).join(', ')}`);
+  }
+  const settings = {
+    seeds: argInt('seeds', 5), epochs: argInt('epochs', 200), multiscale_epochs: argInt('multiscale-epochs', 40), levels: argInt('levels', 3),
   };
-  const configs = arg('configs', 'plain,c2f:random,c2f:topk,c2f:rns,c2f:matching,sub2full,mlmc:topk,mlmc:matching').split(',').map(parseConfig);
-  const { d, split, planetoid } = load(dataName, Number(arg('synthetic-nodes', '20000')));
-  const data = prepareData(d, { normalize: planetoid });
-  // planetoid: the PyG example GCN (2 x 64, dropout 0.5, Adam 0.01, weight decay 5e-4 on the first layer);
-  // others: the paper's GCN style (BatchNorm, dropout 0.3, Adam 1e-3, no decay), 3 x 128 to suit 2 cores
-  const model: ModelConfig = planetoid
-    ? defaultModelConfig('gcn', data.x.cols, data.numClasses)
-    : { ...defaultModelConfig('gcn', data.x.cols, data.numClasses), layers: 3, hidden: 128, norm: 'batch', dropout: 0.3, inputDropout: 0 };
-  const base: Omit<CoarseToFineOptions, 'epochs'> = {
-    optimizer: 'adam', lr: Number(arg('lr', planetoid ? '0.01' : '0.001')), scheduler: 'none',
-    weightDecay: planetoid ? 5e-4 : 0, decayScope: 'first', patience: null, evalEvery: Number(arg('eval-every', '2')),
-  };
-  const rows: RunRow[] = [];
-  const plainBest = new Map<number, number>();
-  for (const c of configs) {
-    for (let seed = 0; seed < seeds; seed++) {
-      const r = run(c, data, split, model, seed, o, base);
-      if (c.schedule === 'plain') plainBest.set(seed, r.valAcc);
-      const target = 0.98 * (plainBest.get(seed) ?? Infinity);
-      const hit = r.history.find((m) => m.valAcc >= target);
-      rows.push({
-        config: c.name, seed, testAcc: r.testAcc, valAcc: r.valAcc, bestEpoch: r.bestEpoch, epochs: r.epochsRun,
-        trainS: r.trainTimeS, wallS: r.wallS, timeToTargetS: hit ? hit.trainTimeS : null, flops: r.cost.total.flops,
-        nodesEdgesTouched: r.cost.total.nodesTouched + r.cost.total.edgesTouched,
-        maxLevelTensorMB: Math.max(...r.cost.levels.map((l) => l.tensorBytes)) / 2 ** 20, processPeakRssMb: r.cost.peakRssMb,
-        curve: r.history.map((m) => [m.trainTimeS, m.valAcc]),
-      });
-      process.stderr.write(`${c.name} seed ${seed}: test ${r.testAcc.toFixed(3)} in ${r.wallS.toFixed(1)} s\n`);
+  // the children run in the repository root (the data paths above are relative to it): the report folder relative to it
+  const dir = path.relative(ROOT, path.resolve(argValue('reports') ?? 'reports')) || '.';
+  const cli = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  const rows: Row[] = [];
+  for (const key of datasets) {
+    const report = path.join(dir, `bench-multiscale-${key}.json`);
+    const plot = path.join(dir, `bench-multiscale-${key}.svg`);
+    const args = ['bench', ...DATASETS[key].data, '--multiscale', CONFIGS, '--seeds', String(settings.seeds), '--epochs', String(settings.epochs),
+      '--multiscale-epochs', String(settings.multiscale_epochs), '--levels', String(settings.levels), '--report', report, '--plot', plot];
+    console.log(`\n$ fastgnn ${args.join(' ')}`);
+    rmSync(path.resolve(ROOT, report), { force: true }); // never summarise a previous run's report
+    const r = spawnSync(process.execPath, [cli, ...args], { cwd: ROOT, stdio: 'inherit' });
+    // exit code 1 with a report: some seeds failed (the report lists them); without one, the comparison itself failed
+    if (!existsSync(path.resolve(ROOT, report))) {
+      throw new Error(`fastgnn bench on ${key} exited with ${r.status ?? r.signal ?? r.error?.message} and wrote no report`);
     }
+    rows.push(summarise(key, report, plot));
   }
-  const summary = configs.map((c) => {
-    const rs = rows.filter((r) => r.config === c.name);
-    const tt = rs.map((r) => r.timeToTargetS).filter((t): t is number => t !== null);
-    return {
-      config: c.name, testMean: mean(rs.map((r) => r.testAcc)), testStd: std(rs.map((r) => r.testAcc)),
-      timeToTargetS: tt.length ? mean(tt) : null, reachedTarget: `${tt.length}/${rs.length}`,
-      trainS: mean(rs.map((r) => r.trainS)), wallS: mean(rs.map((r) => r.wallS)), gflops: mean(rs.map((r) => r.flops)) / 1e9,
-      mTouched: mean(rs.map((r) => r.nodesEdgesTouched)) / 1e6, maxLevelTensorMB: Math.max(...rs.map((r) => r.maxLevelTensorMB)),
-    };
-  });
-  console.log(`\n${dataName}: ${seeds} seeds, plain ${epochs} epochs, c2f E=${o.c2fEpochs} x ${levels} levels, mlmc b=${o.mlmcBatch}`);
-  console.log('config          test acc        t->98%(s)  reached  train s  wall s   GFLOP   M n+e   est. MB');
-  for (const s of summary) {
-    console.log(`${s.config.padEnd(15)} ${(s.testMean * 100).toFixed(1).padStart(5)} ± ${(s.testStd * 100).toFixed(1).padEnd(5)}  ` +
-      `${(s.timeToTargetS === null ? '-' : s.timeToTargetS.toFixed(2)).padStart(9)}  ${s.reachedTarget.padStart(7)}  ${s.trainS.toFixed(2).padStart(7)}  ` +
-      `${s.wallS.toFixed(2).padStart(6)}  ${s.gflops.toFixed(1).padStart(6)}  ${s.mTouched.toFixed(1).padStart(6)}  ${s.maxLevelTensorMB.toFixed(1).padStart(7)}`);
-  }
-  const out = arg('out', path.join('reports', 'bench-multiscale.json'));
-  const svg = arg('svg', out.replace(/\.json$/, '.svg'));
+
+  console.log(`\nmultiscale against plain full-graph training: ${settings.seeds} seed${settings.seeds === 1 ? '' : 's'}, plain ${settings.epochs} epochs, ` +
+    `multiscale budget E = ${settings.multiscale_epochs}, ${settings.levels} levels\nbest multiscale: ${SELECTION}\n` +
+    'total s: training + level construction + full-graph evaluation; time to target: training seconds to 98% of the best ' +
+    "configuration's best validation accuracy (each dataset's report states it)\n");
+  console.log(formatTable(HEAD, rows.map(cells)));
+  console.log(`\nas markdown:\n\n| ${HEAD.join(' | ')} |\n| ${HEAD.map(() => '---').join(' | ')} |`);
+  for (const r of rows) console.log(`| ${cells(r).join(' | ')} |`);
+  for (const r of rows) for (const f of r.failed) console.log(`${r.dataset}: ${f.config} seed ${f.seed} FAILED: ${f.error}`);
+
+  const out = path.resolve(ROOT, dir, 'bench-multiscale.json');
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({
-    data: dataName, options: o, model, optimizer: base, seeds, processPeakRssMb: process.resourceUsage().maxRSS / 1024,
-    notes: 'test accuracy at the best validation epoch; time to target = training time (evaluation excluded) until the ' +
-      'validation accuracy first reaches 98% of plain training\'s best for the same seed; memory: estimated bytes of the ' +
-      'largest level trained (coarse-to-fine ends on the full graph, so its peak equals plain\'s); process RSS is the ' +
-      'peak of the whole bench process', summary, runs: rows,
-  }, null, 1));
-  writeFileSync(svg, svgPlot(configs.map((c) => ({ name: c.name, points: rows.find((r) => r.config === c.name)?.curve ?? [] })), `${dataName}: validation accuracy, seed 0`));
-  console.log(`wrote ${out} and ${svg}`);
+    created_at: new Date().toISOString(), configs: CONFIGS.split(','), ...settings, selection: SELECTION, rows,
+  }, null, 1) + '\n');
+  console.log(`\nwrote ${out}`);
+  if (rows.some((r) => r.failed.length > 0)) process.exitCode = 1;
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  console.error(`bench:multiscale: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+}

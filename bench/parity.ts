@@ -12,9 +12,10 @@ import { describeBackend } from '../src/kernels/backend.js';
 import { defaultModelConfig, GNN, type ModelConfig } from '../src/nn/models.js';
 import { median, trainFullBatch } from '../src/train/full-batch.js';
 import { prepareData } from '../src/train/prepare.js';
+import { argFlag, argInt, argList, argValue, formatTable } from './lib/measure.js';
+import { sharedPath } from './lib/paths.js';
 
-const SHARED = path.resolve('..', 'shared');
-const BASELINES = path.join(SHARED, 'fixtures', 'baselines.json');
+const BASELINES = sharedPath('fixtures', 'baselines.json');
 
 interface Config {
   key: string;
@@ -34,11 +35,6 @@ interface BaselineEntry {
   val_idx?: number[];
 }
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
 function amazonSplit(d: Dataset, b: BaselineEntry): Split {
   // the exact split the PyTorch baseline used (it lists its train and val ids); test = every other node
   const train = Int32Array.from(b.train_idx ?? []);
@@ -53,7 +49,7 @@ function amazonSplit(d: Dataset, b: BaselineEntry): Split {
 
 function configs(baselines: Record<string, BaselineEntry>): Config[] {
   const planetoid = () => {
-    const d = loadPlanetoid(path.join(SHARED, 'datasets', 'planetoid'), 'cora');
+    const d = loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora');
     return { d, split: d.split! };
   };
   return [
@@ -68,7 +64,7 @@ function configs(baselines: Record<string, BaselineEntry>): Config[] {
     {
       key: 'gcn_amazon_computers', lr: 0.01, decayScope: 'first', normalize: false,
       load: () => {
-        const d = loadNpz(path.join(SHARED, 'datasets', 'npz', 'amazon_electronics_computers.npz'));
+        const d = loadNpz(sharedPath('datasets', 'npz', 'amazon_electronics_computers.npz'));
         return { d, split: amazonSplit(d, baselines.gcn_amazon_computers) };
       },
       model: (d) => ({ ...defaultModelConfig('gcn', d.features.cols, d.numClasses), hidden: 64 }),
@@ -80,6 +76,7 @@ function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
+/** population standard deviation (ddof 0), as the PyTorch baselines report theirs, so the two compare */
 function std(xs: number[]): number {
   const m = mean(xs);
   return Math.sqrt(mean(xs.map((x) => (x - m) ** 2)));
@@ -88,7 +85,7 @@ function std(xs: number[]): number {
 /** Runs the PyTorch reference script for timing on this machine, now. */
 function torchTimings(keys: string[], seeds: number): Record<string, BaselineEntry> | null {
   const out = path.resolve('reports', 'torch-reference-timing.json');
-  const script = path.join(SHARED, 'reference', 'baseline_train.py');
+  const script = sharedPath('reference', 'baseline_train.py');
   if (!existsSync('/usr/bin/python3')) return null;
   const r = spawnSync('/usr/bin/python3', [script, '--seeds', String(seeds), '--gat-seeds', String(seeds), '--only', keys.join(','), '--out', out], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -101,12 +98,16 @@ function torchTimings(keys: string[], seeds: number): Record<string, BaselineEnt
 }
 
 function main(): void {
-  const seeds = Number(arg('seeds', '10'));
-  const only = arg('only', 'gcn_cora,gat_cora,gcn_amazon_computers').split(',');
-  const outFile = arg('out', 'reports/bench-parity.json');
+  const seeds = argInt('seeds', 10);
+  const only = argList('only', ['gcn_cora', 'gat_cora', 'gcn_amazon_computers']);
+  const torchSeeds = argInt('torch-seeds', 1);
+  const outFile = argValue('out') ?? 'reports/bench-parity.json';
   const baselines = (JSON.parse(readFileSync(BASELINES, 'utf8')) as { results: Record<string, BaselineEntry> }).results;
+  const all = configs(baselines);
+  const unknown = only.filter((k) => !all.some((c) => c.key === k));
+  if (unknown.length > 0) throw new Error(`--only: unknown configuration '${unknown[0]}', expected some of ${all.map((c) => c.key).join(', ')}`);
   const rows: Array<Record<string, number | string | null>> = [];
-  for (const c of configs(baselines).filter((c) => only.includes(c.key))) {
+  for (const c of all.filter((c) => only.includes(c.key))) {
     const { d, split } = c.load();
     const data = prepareData(d, { normalize: c.normalize });
     const accs: number[] = [];
@@ -131,22 +132,19 @@ function main(): void {
       torch_epoch_ms_fixture: b.epoch_ms_median,
     });
   }
-  const torch = process.argv.includes('--no-torch') ? null : torchTimings(rows.map((r) => String(r.config)), Number(arg('torch-seeds', '1')));
+  const torch = argFlag('no-torch') ? null : torchTimings(rows.map((r) => String(r.config)), torchSeeds);
   for (const r of rows) {
     const t = torch?.[String(r.config)];
     r.torch_epoch_ms_now = t ? t.epoch_ms_median : null;
     r.torch_inference_ms_now = t ? t.inference_ms_median : null;
     r.epoch_ratio_vs_torch = t ? Number(r.epoch_ms_median) / t.epoch_ms_median : null;
   }
-  console.log('\nconfig                 seeds  fastgnn test %    torch test %    diff   epoch ms  torch ms(now)  ratio  infer ms');
-  for (const r of rows) {
-    const f = (v: unknown, d = 2) => (typeof v === 'number' ? v.toFixed(d) : '   -');
-    console.log(
-      `${String(r.config).padEnd(22)} ${String(r.seeds).padStart(5)}  ${f(100 * Number(r.test_acc_mean))} ± ${f(100 * Number(r.test_acc_std))}  ` +
-      `${f(100 * Number(r.torch_test_acc_mean))} ± ${f(100 * Number(r.torch_test_acc_std))}  ${f(r.acc_diff_points).padStart(5)}  ` +
-      `${f(r.epoch_ms_median).padStart(8)}  ${f(r.torch_epoch_ms_now).padStart(13)}  ${f(r.epoch_ratio_vs_torch).padStart(5)}  ${f(r.inference_ms_median).padStart(8)}`,
-    );
-  }
+  const f = (v: unknown, d = 2): string => (typeof v === 'number' ? v.toFixed(d) : '-');
+  console.log(`\n${formatTable(['config', 'seeds', 'fastgnn test %', 'torch test %', 'diff', 'epoch ms', 'torch ms(now)', 'ratio', 'infer ms'], rows.map((r) => [
+    String(r.config), String(r.seeds), `${f(100 * Number(r.test_acc_mean))} ± ${f(100 * Number(r.test_acc_std))}`,
+    `${f(100 * Number(r.torch_test_acc_mean))} ± ${f(100 * Number(r.torch_test_acc_std))}`, f(r.acc_diff_points),
+    f(r.epoch_ms_median), f(r.torch_epoch_ms_now), f(r.epoch_ratio_vs_torch), f(r.inference_ms_median),
+  ]))}`);
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, JSON.stringify({ backend: describeBackend(), rows }, null, 1) + '\n');
   console.log(`\nwrote ${outFile}`);

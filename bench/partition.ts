@@ -15,13 +15,8 @@ import { loadPlanetoid } from '../src/graph/io/planetoid.js';
 import { edgeCut, imbalance } from '../src/graph/partition/metrics.js';
 import { readMetisPartition, writeMetisGraph } from '../src/graph/partition/metis-io.js';
 import { partitionGraphDetailed } from '../src/graph/partition/multilevel.js';
-
-const SHARED = '/work/shared/datasets';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+import { argInt, argList, argNumber, argValue, formatTable } from './lib/measure.js';
+import { sharedPath } from './lib/paths.js';
 
 interface Row {
   graph: string;
@@ -39,9 +34,9 @@ interface Row {
 }
 
 const loaders: Record<string, (synthNodes: number) => CsrGraph> = {
-  cora: () => loadPlanetoid(path.join(SHARED, 'planetoid'), 'cora').graph,
-  citeseer: () => loadPlanetoid(path.join(SHARED, 'planetoid'), 'citeseer').graph,
-  'amazon-computers': () => loadNpz(path.join(SHARED, 'npz', 'amazon_electronics_computers.npz')).graph,
+  cora: () => loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph,
+  citeseer: () => loadPlanetoid(sharedPath('datasets', 'planetoid'), 'citeseer').graph,
+  'amazon-computers': () => loadNpz(sharedPath('datasets', 'npz', 'amazon_electronics_computers.npz')).graph,
   synthetic: (nodes) => generateSynthetic({ nodes, avgDegree: 20, classes: 10, features: 1, seed: 1 }).graph,
 };
 
@@ -52,12 +47,16 @@ function metisSeconds(stdout: string, wall: number): number {
 }
 
 function main(): void {
-  const parts = arg('parts', '16,64').split(',').map(Number);
-  const synthNodes = Number(arg('synthetic-nodes', '1000000'));
-  const names = arg('graphs', Object.keys(loaders).join(',')).split(',');
-  const imb = Number(arg('imbalance', '1.03'));
-  const seed = Number(arg('seed', '1'));
-  const out = arg('out', path.join('reports', 'bench-partition.json'));
+  const parts = argList('parts', ['16', '64']).map((k) => {
+    if (!/^\d+$/.test(k) || Number(k) < 2) throw new Error(`--parts: expected integers >= 2, got '${k}'`);
+    return Number(k);
+  });
+  const synthNodes = argInt('synthetic-nodes', 1000000);
+  const names = argList('graphs', Object.keys(loaders));
+  const imb = argNumber('imbalance', 1.03);
+  if (!(imb >= 1)) throw new Error(`--imbalance: expected a number >= 1, got ${imb}`);
+  const seed = argInt('seed', 1, 0);
+  const out = argValue('out') ?? path.join('reports', 'bench-partition.json');
   const ufactor = Math.round((imb - 1) * 1000);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fastgnn-partition-'));
   const rows: Row[] = [];
@@ -79,31 +78,26 @@ function main(): void {
         const metis = readMetisPartition(`${file}.part.${k}`, g.rows);
         const oursCut = edgeCut(g, ours.part);
         const metisCut = edgeCut(g, metis);
-        rows.push({
+        const row: Row = {
           graph: name, nodes: g.rows, edges: g.indptr[g.rows] / 2, k, oursCut, metisCut, ratio: oursCut / metisCut,
           oursImbalance: imbalance(ours.part, k), metisImbalance: imbalance(metis, k),
           oursSeconds, metisSeconds: metisSeconds(r.stdout, wall), levels: ours.levelSizes,
-        });
-        printRow(rows[rows.length - 1], rows.length === 1);
+        };
+        rows.push(row);
+        // progress (the synthetic graph takes minutes); the table follows once every graph is done
+        console.error(`${name} k=${k}: cut ${oursCut} vs METIS ${metisCut} (ratio ${row.ratio.toFixed(3)})`);
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  console.log(formatTable(['graph', 'nodes', 'k', 'ours cut', 'metis cut', 'ratio', 'ours imb', 'metis imb', 'ours s', 'metis s'], rows.map((r) => [
+    r.graph, String(r.nodes), String(r.k), String(r.oursCut), String(r.metisCut), r.ratio.toFixed(3),
+    r.oursImbalance.toFixed(3), r.metisImbalance.toFixed(3), r.oursSeconds.toFixed(2), r.metisSeconds.toFixed(2),
+  ])));
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ imbalance: imb, ufactor, seed, rows }, null, 2) + '\n');
   console.log(`wrote ${out}`);
-}
-
-function printRow(r: Row, header: boolean): void {
-  const cols = ['graph', 'nodes', 'k', 'ours cut', 'metis cut', 'ratio', 'ours imb', 'metis imb', 'ours s', 'metis s'];
-  const w = [18, 9, 4, 10, 10, 7, 9, 9, 8, 8];
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join(' ');
-  if (header) console.log(fmt(cols));
-  console.log(fmt([
-    r.graph, String(r.nodes), String(r.k), String(r.oursCut), String(r.metisCut), r.ratio.toFixed(3),
-    r.oursImbalance.toFixed(3), r.metisImbalance.toFixed(3), r.oursSeconds.toFixed(2), r.metisSeconds.toFixed(2),
-  ]));
 }
 
 main();

@@ -7,6 +7,8 @@ import type { CsrGraph } from '../src/graph/csr.js';
 import { generateSynthetic } from '../src/graph/generate.js';
 import { loadPlanetoid } from '../src/graph/io/planetoid.js';
 import { prepareForPpr, pprTopK, pprTopKSync } from '../src/graph/ppr/index.js';
+import { argInt, formatTable } from './lib/measure.js';
+import { sharedPath } from './lib/paths.js';
 
 /* Run after `npm run build`: node dist/bench/ppr.js [--nodes 100000] [--reps 3].
  * Every node is a source; alpha 0.25, eps 1e-4, topk 16 (IBMB's node-wise defaults at small scale).
@@ -19,12 +21,8 @@ import { prepareForPpr, pprTopK, pprTopKSync } from '../src/graph/ppr/index.js';
 interface Row { graph: string; nodes: number; edges: number; sources: number; mode: string; threads: number; ms: number;
   cpuMs: number; sourcesPerSec: number; meanRow: number }
 
-const arg = (name: string, dflt: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const reps = arg('reps', 3);
-const bigNodes = arg('nodes', 100000);
+const reps = argInt('reps', 3);
+const bigNodes = argInt('nodes', 100000);
 const opts = { alpha: 0.25, eps: 1e-4, topk: 16 };
 
 type Timing = { ms: number; cpuMs: number; total: number };
@@ -54,20 +52,17 @@ async function benchGraph(name: string, g: CsrGraph, rows: Row[]): Promise<void>
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  const cora = prepareForPpr(loadPlanetoid(path.resolve('..', 'shared', 'datasets', 'planetoid'), 'cora').graph);
+  const cora = prepareForPpr(loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph);
   await benchGraph('cora', cora, rows);
   const synth = generateSynthetic({ nodes: bigNodes, avgDegree: 10, classes: 10, features: 1, seed: 1 });
   await benchGraph(`synthetic ${bigNodes} (avg deg 10)`, prepareForPpr(synth.graph), rows);
 
-  const pad = (s: string | number, w: number): string => String(s).padStart(w);
   const load = loadavg().map((l) => l.toFixed(1)).join(' ');
   console.log(`push PPR top-k, alpha ${opts.alpha}, eps ${opts.eps}, topk ${opts.topk}; best of ${reps}; ` +
     `${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), load average ${load}`);
-  console.log(`${'graph'.padEnd(32)}${pad('nodes', 9)}${pad('nnz', 10)}${pad('mode', 11)}${pad('ms', 10)}${pad('cpu ms', 10)}${pad('src/s', 11)}${pad('row', 7)}`);
-  for (const r of rows) {
-    console.log(`${r.graph.padEnd(32)}${pad(r.nodes, 9)}${pad(r.edges, 10)}${pad(r.mode, 11)}${pad(r.ms.toFixed(1), 10)}${pad(r.cpuMs.toFixed(0), 10)}` +
-      `${pad(Math.round(r.sourcesPerSec), 11)}${pad(r.meanRow.toFixed(1), 7)}`);
-  }
+  console.log(formatTable(['graph', 'nodes', 'nnz', 'mode', 'ms', 'cpu ms', 'src/s', 'row'], rows.map((r) => [
+    r.graph, String(r.nodes), String(r.edges), r.mode, r.ms.toFixed(1), r.cpuMs.toFixed(0), String(Math.round(r.sourcesPerSec)), r.meanRow.toFixed(1),
+  ])));
   mkdirSync('reports', { recursive: true });
   const report = {
     bench: 'ppr', options: opts, reps, cores: availableParallelism(), loadAverage: loadavg(), node: process.version, rows,

@@ -52,7 +52,8 @@ export async function wasmImpls(threadCounts: number[]): Promise<Impl[]> {
   return threadCounts.map((t) => ({ name: 'wasm-simd', threads: t, run: (g: GemmArgs) => wasm.gemm(g, t), isBlas: false }));
 }
 
-function filled(n: number, seed: number): Float32Array {
+/** n float32 values in [-0.5, 0.5) from a seeded linear congruential generator (GEMM operands). */
+export function filled(n: number, seed: number): Float32Array {
   const x = new Float32Array(n);
   let s = seed;
   for (let i = 0; i < n; i++) x[i] = ((s = (Math.imul(s, 48271) + 11) >>> 0) / 2 ** 32) - 0.5;

@@ -72,3 +72,19 @@ export function argNumber(name: string, fallback: number, argv: readonly string[
   if (v.trim() === '' || !Number.isFinite(n)) throw new Error(`--${name}: expected a number, got '${v}'`);
   return n;
 }
+
+/** `--name <n>` as an integer >= min (counts: seeds, repetitions, nodes), with a clear error otherwise. */
+export function argInt(name: string, fallback: number, min = 1, argv: readonly string[] = process.argv): number {
+  const n = argNumber(name, fallback, argv);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got '${argValue(name, argv)}'`);
+  return n;
+}
+
+/** `--name a,b,c` as its items (fallback when absent), with a clear error for an empty list or item. */
+export function argList(name: string, fallback: readonly string[], argv: readonly string[] = process.argv): string[] {
+  const v = argValue(name, argv);
+  if (v === undefined) return [...fallback];
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new Error(`--${name}: expected a comma-separated list, got '${v}'`);
+  return items;
+}

@@ -3,10 +3,11 @@
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchTable, summarise, timeToTarget, type MethodSummary } from '../../src/cli/bench.js';
-import { CORA_NPZ, runCli, tempDir, type CliResult } from './cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { checkPlot, checkTarget, CORA_NPZ, readJson, runCli, type CliResult } from './cli.js';
 
 interface BenchJson {
   seeds: number;
@@ -34,31 +35,25 @@ describe('fastgnn bench', () => {
   });
 
   it('writes JSON with the target and per-method accuracy, times, inference and memory', () => {
-    const j = JSON.parse(readFileSync(join(dir, 'bench.json'), 'utf8')) as BenchJson;
+    const j = readJson<BenchJson>(join(dir, 'bench.json'));
     assert.equal(j.seeds, 1);
-    assert.equal(j.target.fraction, 0.98);
-    const best = Math.max(...j.methods.map((m) => m.best_val_acc_mean));
-    assert.ok(Math.abs(j.target.val_acc - 0.98 * best) < 1e-12);
-    assert.equal(j.methods.find((m) => m.best_val_acc_mean === best)!.method, j.target.best_method);
     assert.deepEqual(j.methods.map((m) => m.method), ['full', 'neighbor']);
     for (const m of j.methods) {
       assert.equal(m.runs, 1);
       assert.ok(m.test_acc_mean > 0 && m.test_acc_std === 0, m.method);
-      assert.ok(m.epoch_time_ms > 0 && m.preprocess_time_s >= 0 && m.peak_rss_mb > 0, m.method);
+      assert.ok(m.epoch_time_ms > 0 && m.peak_rss_mb > 0, m.method);
+      // full-graph training builds no batches; the other methods time their sampler set-up
+      if (m.method === 'full') assert.equal(m.preprocess_time_s, 0);
+      else assert.ok(m.preprocess_time_s > 0, m.method);
       assert.ok((m.ibmb_inference_ms ?? 0) > 0 && (m.layerwise_inference_ms ?? 0) > 0, m.method);
-      const run = j.runs.find((r) => r.method === m.method)!;
-      assert.equal(m.time_to_target_s, timeToTarget(run.report.val_history, j.target.val_acc), m.method);
     }
-    // the best method reaches 98% of its own best
-    assert.notEqual(j.methods.find((m) => m.method === j.target.best_method)!.time_to_target_s, null);
+    checkTarget({ ...j.target, best: j.target.best_method }, j.methods.map((m) => ({
+      ...m, name: m.method, val_history: j.runs.find((r) => r.method === m.method)!.report.val_history,
+    })));
   });
 
   it('writes an SVG plot with one polyline per method', () => {
-    const svg = readFileSync(join(dir, 'bench.svg'), 'utf8');
-    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.equal((svg.match(/<polyline /g) ?? []).length, 2);
-    assert.match(svg, />full</);
-    assert.match(svg, />neighbor</);
+    checkPlot(join(dir, 'bench.svg'), ['full', 'neighbor']);
   });
 
   it('rejects an unknown method in --methods with one line', () => {
@@ -69,17 +64,28 @@ describe('fastgnn bench', () => {
 });
 
 describe('bench summaries', () => {
+  type Report = Parameters<typeof summarise>[1][number];
+  const rep = (seed: number, hist: Array<[number, number]>, testAcc = 0.8): Report => ({
+    seed, test_acc: testAcc, val_acc: 0.75, preprocess_time_s: 0, epoch_time_ms: 10, train_time_s: 1, epochs_run: 3, peak_rss_mb: 100,
+    val_history: hist, inference: { method: 'layerwise', time_ms: 5, ibmb_ms: 3, layerwise_ms: 5 },
+  }) as unknown as Report;
+
   it('say "not reached" when no evaluation reaches the target and count the seeds that did', () => {
     assert.equal(timeToTarget([[0.1, 0.5], [0.2, 0.7], [0.3, 0.9]], 0.7), 0.2);
     assert.equal(timeToTarget([[0.1, 0.5]], 0.7), null);
-    const rep = (seed: number, hist: Array<[number, number]>) => ({
-      seed, test_acc: 0.8, val_acc: 0.75, preprocess_time_s: 0, epoch_time_ms: 10, train_time_s: 1, epochs_run: 3, peak_rss_mb: 100,
-      val_history: hist, inference: { method: 'layerwise', time_ms: 5, ibmb_ms: 3, layerwise_ms: 5 },
-    }) as unknown as Parameters<typeof summarise>[1][number];
     const s = summarise('neighbor', [rep(0, [[1, 0.8]]), rep(1, [[1, 0.5]])], [], 0.7);
     assert.deepEqual([s.time_to_target_s, s.target_reached], [1, 1]);
     assert.match(benchTable([s], 2), /1\.000 \(1\/2\)/);
     const none = summarise('neighbor', [rep(0, [[1, 0.5]])], [], 0.7);
     assert.match(benchTable([none], 1), /not reached/);
+  });
+
+  it('give the mean and the sample standard deviation of the test accuracy over seeds', () => {
+    const s = summarise('neighbor', [rep(0, [[1, 0.8]], 0.8), rep(1, [[1, 0.8]], 0.6)], [], 0.7);
+    assert.equal(s.runs, 2);
+    assert.ok(Math.abs(s.test_acc_mean - 0.7) < 1e-12, `mean ${s.test_acc_mean}`);
+    // sample (n - 1) std of {0.8, 0.6}: sqrt(2 * 0.1^2 / 1) = 0.1414...; the population std would be 0.1
+    assert.ok(Math.abs(s.test_acc_std - Math.SQRT2 / 10) < 1e-12, `std ${s.test_acc_std}`);
+    assert.match(benchTable([s], 2), /^neighbor +70\.00 ± 14\.14 /m);
   });
 });

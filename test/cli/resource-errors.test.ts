@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli, tempDir } from './cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { runCli } from './cli.js';
 
 describe('CLI resource errors', () => {
   it('rejects a FASTGNN_THREADS outside 1..256 with one line naming the variable', () => {

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainReport } from '../../src/train/report.js';
-import { CORA_NPZ, runCli, tempDir } from './cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { CORA_NPZ, readJson, runCli } from './cli.js';
 
 type MultiscaleSection = NonNullable<TrainReport['multiscale']>;
-const readReport = (file: string): TrainReport => JSON.parse(readFileSync(file, 'utf8')) as TrainReport;
 const REQUIRED = ['dataset', 'model', 'method', 'seed', 'epochs_run', 'best_epoch', 'val_acc', 'test_acc', 'train_time_s', 'epoch_time_ms',
   'inference_time_ms', 'peak_rss_mb', 'params', 'val_history', 'multiscale'];
 
@@ -63,7 +63,7 @@ describe('fastgnn train --multiscale', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^epoch 14\/14 /m);
     assert.match(r.stdout, /multiscale coarse-to-fine \(topk, 3 levels, power 1, ratio 0\.5\): L0 2 steps/);
-    const rep = readReport(report);
+    const rep = readJson<TrainReport>(report);
     checkPlainFields(rep, 14);
     assert.equal(rep.method, 'full');
     const m = rep.multiscale!;
@@ -87,7 +87,7 @@ describe('fastgnn train --multiscale', () => {
     const report = join(dir, 's2f.json');
     const r = runCli(['train', '--data', CORA_NPZ, '--epochs', '3', '--multiscale', 'sub-to-full', '--quiet', '--report', report]);
     assert.equal(r.code, 0, r.stderr);
-    const rep = readReport(report);
+    const rep = readJson<TrainReport>(report);
     checkPlainFields(rep, 9);
     const m = rep.multiscale!;
     assert.deepEqual([m.schedule, m.coarsen, m.redraws, m.last_phase], ['sub-to-full', 'subgraph', true, 'full-graph']);
@@ -101,7 +101,7 @@ describe('fastgnn train --multiscale', () => {
     const r = runCli(['train', '--data', CORA_NPZ, '--epochs', '4', '--multiscale', 'multiscale-grad', '--coarsen', 'matching',
       '--mlmc-batch', '16', '--quiet', '--report', report]);
     assert.equal(r.code, 0, r.stderr);
-    const rep = readReport(report);
+    const rep = readJson<TrainReport>(report);
     checkPlainFields(rep, 5);
     const m = rep.multiscale!;
     assert.deepEqual([m.schedule, m.coarsen, m.mlmc_batch, m.mlmc_epochs, m.final_full_epochs], ['multiscale-grad', 'matching', 16, 4, 1]);
@@ -119,7 +119,7 @@ describe('fastgnn train --multiscale', () => {
     const r = runCli(['train', '--data', CORA_NPZ, '--epochs', '2', '--multiscale', 'coarse-to-fine', '--coarsen', 'random',
       '--method', 'neighbor', '--batch-size', '64', '--quiet', '--report', report]);
     assert.equal(r.code, 0, r.stderr);
-    const rep = readReport(report);
+    const rep = readJson<TrainReport>(report);
     checkPlainFields(rep, 6);
     assert.equal(rep.method, 'neighbor');
     assert.equal(rep.batches_per_epoch, 3); // 140 training nodes in batches of 64

@@ -4,9 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORA_NPZ, PLANETOID, runCli, tempDir, type CliResult } from './cli.js';
+import { tempDir } from '../helpers/paths.js';
+import { CORA_NPZ, PLANETOID, readJson, runCli, type CliResult } from './cli.js';
 
-const readJson = (file: string): Record<string, unknown> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 const logLines = (file: string): Array<Record<string, number>> =>
   readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
 
@@ -83,7 +83,7 @@ describe('fastgnn train', () => {
     assert.match(p.stdout, new RegExp(`test acc ${(100 * reported).toFixed(2).replace('.', '\\.')}% on 2358 test nodes`));
     const json = join(dir, 'preds.json');
     assert.equal(runCli(['predict', '--checkpoint', join(dir, 'ckpt.safetensors'), '--data', CORA_NPZ, '--out', json]).code, 0);
-    const out = readJson(json) as { predictions: number[]; test_acc: number };
+    const out = readJson<{ predictions: number[]; test_acc: number }>(json);
     assert.equal(out.predictions.length, 2708);
     assert.equal(out.test_acc, reported);
   });

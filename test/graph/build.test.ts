@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addSelfLoops, fromEdgeList, gcnNormalize, inducedSubgraph, removeSelfLoops, rowNormalize, symmetrize } from '../../src/graph/build.js';
 import { validateCsr } from '../../src/graph/csr.js';
-import { gatherFeatureRows, normalizeFeatures, sliceFeatures, toDense } from '../../src/graph/features.js';
+import { normalizeFeatures, toDense } from '../../src/graph/features.js';
 import { graphStats, isSymmetric } from '../../src/graph/stats.js';
 import { denseOf } from './helpers.js';
 
@@ -69,15 +69,6 @@ test('inducedSubgraph renumbers in the order of nodes and keeps values', () => {
   assert.deepEqual(denseOf(graph), [[0, 2, 0], [3, 0, 1], [0, 0, 0]]);
   assert.throws(() => inducedSubgraph(g, i32([1, 1])), /node 1 appears twice/);
   assert.throws(() => inducedSubgraph(g, i32([9])), /nodes\[0\] = 9 is out of range/);
-});
-
-test('feature rows can be gathered and sliced from dense and CSR matrices', () => {
-  const dense = { kind: 'dense' as const, rows: 3, cols: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6]) };
-  assert.deepEqual(Array.from(toDense(gatherFeatureRows(dense, i32([2, 0])))), [5, 6, 1, 2]);
-  const csr = { kind: 'csr' as const, rows: 3, cols: 2, indptr: i32([0, 1, 1, 3]), indices: i32([1, 0, 1]), values: Float32Array.from([7, 8, 9]) };
-  assert.deepEqual(Array.from(toDense(gatherFeatureRows(csr, i32([2, 0])))), [8, 9, 0, 7]);
-  assert.deepEqual(Array.from(toDense(sliceFeatures(csr, 1, 3))), [0, 0, 8, 9]);
-  assert.throws(() => gatherFeatureRows(csr, i32([3])), /out of range/);
 });
 
 test('normalizeFeatures divides rows by their sums clamped at 1 and keeps CSR when the minimum is 0', () => {

@@ -1,16 +1,4 @@
-// Shared helpers of the graph tests: temp directories and shared-data paths.
-
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-
-export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `fastgnn-${prefix}-`));
-}
-
-export function shared(...parts: string[]): string {
-  return path.resolve('..', 'shared', ...parts);
-}
+// Helpers of the graph tests: a dense view of a CSR graph (temp directories and shared-data paths: ../helpers/paths.ts).
 
 /** Dense [rows][cols] view of a CSR graph, for small comparisons. */
 export function denseOf(g: { rows: number; cols: number; indptr: Int32Array; indices: Int32Array; values?: ArrayLike<number> }): number[][] {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { estimateSyntheticBytes, generateSynthetic } from '../../src/graph/generate.js';
 import { loadBinary, saveBinary } from '../../src/graph/io/binary.js';
 import { checkMemory, formatBytes, machineMemoryLimit, memoryLimitOf } from '../../src/graph/memory-estimate.js';
-import { tmpDir } from './helpers.js';
+import { tempDir } from '../helpers/paths.js';
 
 const GiB = 1024 ** 3;
 
@@ -60,7 +60,7 @@ describe('generateSynthetic memory check', () => {
 describe('loadBinary memory check', () => {
   it('refuses a file whose arrays exceed the budget, before reading them, and loads it within budget', () => {
     const d = generateSynthetic({ nodes: 200, avgDegree: 4, classes: 2, features: 8, seed: 2 });
-    const file = path.join(tmpDir('mem'), 'small.fgnn');
+    const file = path.join(tempDir('mem'), 'small.fgnn');
     saveBinary(d, file);
     const esc = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.throws(() => loadBinary(file, { memoryLimit: 1000 }),

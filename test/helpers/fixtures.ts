@@ -1,15 +1,11 @@
 // Test helper: reads the PyTorch float64 fixtures from ../shared/fixtures.
 
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { sharedPath } from './paths.js';
 
 export interface FixtureTensor {
   shape: number[];
   data: number[];
-}
-
-export function sharedPath(...parts: string[]): string {
-  return path.resolve('..', 'shared', ...parts);
 }
 
 let cache: Record<string, unknown> | undefined;

@@ -20,8 +20,11 @@ export function constantLike(t: Tensor, seed: number): Tensor {
   return new Tensor(r.data, t.shape, false);
 }
 
-/** Checks d/dx of sum(f(inputs) * R) for every input against central differences. */
+/** Checks d/dx of sum(f(inputs) * R) for every input that requires a gradient (at least one must) against central
+ *  differences; the others are held constant. */
 export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: { h?: number; tol?: number } = {}): void {
+  // inputs without requiresGrad are constants of f; a check with no differentiable input would check nothing
+  assert.ok(inputs.some((x) => x.requiresGrad), 'gradcheck: no input requires a gradient, so nothing would be checked');
   const h = opts.h ?? 1e-6;
   const tol = opts.tol ?? 1e-6;
   const y0 = noGrad(() => f(...inputs));
@@ -29,6 +32,7 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
   const loss = () => noGrad(() => sum(mul(f(...inputs), R)).item());
   for (const x of inputs) x.grad = null;
   backward(sum(mul(f(...inputs), R)));
+  let checked = 0;
   inputs.forEach((x, idx) => {
     if (!x.requiresGrad) return;
     assert.ok(x.grad, `input ${idx} received no gradient`);
@@ -42,6 +46,8 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts
       const fd = (lp - lm) / (2 * h);
       const an = x.grad!.data[i];
       assert.ok(Math.abs(fd - an) <= tol * Math.max(1, Math.abs(fd)), `input ${idx} entry ${i}: autograd ${an}, finite difference ${fd}`);
+      checked++;
     }
   });
+  assert.ok(checked > 0, 'gradcheck: the inputs that require a gradient have no entries, so nothing was checked');
 }

@@ -1,7 +1,9 @@
-// Test helper: seeded random dense arrays, CSR matrices and GEMM arguments, and a tolerant array comparison.
+// Test helper: seeded random dense arrays, CSR matrices and GEMM arguments, a tolerant array comparison, and the
+// check of a GEMM implementation against the reference GEMM.
 
 import assert from 'node:assert/strict';
 import type { CsrMatrix } from '../../src/graph/csr.js';
+import { referenceGemm } from '../../src/kernels/reference.js';
 import type { FloatArray, GemmArgs } from '../../src/kernels/types.js';
 
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -21,6 +23,14 @@ export function uniform(seed: number): () => number {
 
 export function randomArray(T: FloatCtor, n: number, rnd: () => number): FloatArray {
   const x = new T(n);
+  for (let i = 0; i < n; i++) x[i] = 2 * rnd() - 1;
+  return x;
+}
+
+/** A random float32 array in [-1, 1) backed by a SharedArrayBuffer (what the parallel kernels and worker threads
+ *  need to share an operand). */
+export function sharedRandom(n: number, rnd: () => number): Float32Array {
+  const x = new Float32Array(new SharedArrayBuffer(n * 4));
   for (let i = 0; i < n; i++) x[i] = 2 * rnd() - 1;
   return x;
 }
@@ -109,4 +119,20 @@ export function gemmCases(): GemmCase[] {
 export function caseName(T: FloatCtor, cs: GemmCase): string {
   const op = `${cs.transA ? 'At' : 'A'}${cs.transB ? 'Bt' : 'B'}`;
   return `${T.name} ${op} ${cs.m}x${cs.n}x${cs.k} alpha=${cs.alpha} beta=${cs.beta} pad=${cs.pad}`;
+}
+
+/** Runs `gemm` on random operands of case `cs` and compares its C with the reference GEMM's, within the type's
+ *  tolerance. `gemm` may return false to decline the operands, which fails the check. */
+export function checkGemm(gemm: (g: GemmArgs) => boolean | void, T: FloatCtor, cs: GemmCase, rnd: () => number): void {
+  const g = randomGemm(T, cs, rnd);
+  const want = cloneGemm(g);
+  referenceGemm(want);
+  assert.notEqual(gemm(g), false, `${caseName(T, cs)}: declined`);
+  const { atol, rtol } = tolerance(T, cs.k);
+  assertClose(g.c, want.c, atol, rtol, caseName(T, cs));
+}
+
+/** checkGemm on every case of gemmCases() in float32 and float64. */
+export function checkGemmCases(gemm: (g: GemmArgs) => boolean | void, rnd: () => number): void {
+  for (const T of FLOAT_TYPES) for (const cs of gemmCases()) checkGemm(gemm, T, cs, rnd);
 }

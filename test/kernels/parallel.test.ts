@@ -4,68 +4,77 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { getThreads, setThreads } from '../../src/kernels/backend.js';
+import { chunkCount } from '../../src/kernels/dropout-mask.js';
 import { fastKernels } from '../../src/kernels/fast.js';
-import { createParallelKernels, splitRows } from '../../src/kernels/parallel.js';
+import { createParallelKernels, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
+import type { Kernels } from '../../src/kernels/types.js';
+import { randomCsr, sharedRandom, uniform } from './fixtures.js';
 
-function sharedF32(n: number, seed: number): Float32Array {
-  const a = new Float32Array(new SharedArrayBuffer(n * 4));
-  let s = seed;
-  for (let i = 0; i < n; i++) a[i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
-  return a;
+/** fastKernels, recording the row count of every spmm / gspmm it is given and whether dropout ran on it: the
+ *  parallel kernels hand this thread's row range to their base, and call the base's dropout only when they stay serial. */
+function spiedBase(): { base: Kernels; rows: number[]; serialDropouts: () => number } {
+  const rows: number[] = [];
+  let dropouts = 0;
+  const base: Kernels = {
+    ...fastKernels,
+    spmm: (a, x, f, out) => { rows.push(a.rows); fastKernels.spmm(a, x, f, out); },
+    gspmm: (a, w, heads, x, f, out) => { rows.push(a.rows); fastKernels.gspmm(a, w, heads, x, f, out); },
+    dropout: (...args) => { dropouts++; fastKernels.dropout(...args); },
+  };
+  return { base, rows, serialDropouts: () => dropouts };
 }
 
-/** A random sparse matrix with `perRow` entries per row on average (some rows empty). */
-function randomCsr(rows: number, cols: number, perRow: number, seed: number): CsrMatrix {
-  const indptr = new Int32Array(rows + 1);
-  const idx: number[] = [];
-  let s = seed;
-  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
-  for (let r = 0; r < rows; r++) {
-    const k = next() % (2 * perRow + 1);
-    for (let j = 0; j < k; j++) idx.push(next() % cols);
-    indptr[r + 1] = idx.length;
-  }
-  const values = Float32Array.from(idx, () => (next() / 2 ** 32) * 2 - 1);
-  return { rows, cols, indptr, indices: Int32Array.from(idx), values };
+/** Asserts the case is big enough for the parallel path and that this thread ran only its own part of the rows. */
+function assertSplit(a: CsrMatrix, f: number, rows: number[]): void {
+  assert.ok(a.indptr[a.rows] * f >= MIN_WORK, `nnz * f = ${a.indptr[a.rows] * f} is below MIN_WORK = ${MIN_WORK}`);
+  assert.ok(rows.length > 0 && rows.every((r) => r < a.rows), `this thread's row counts ${rows.join(', ')} of ${a.rows}`);
 }
 
 describe('row-parallel sparse kernels', () => {
-  const par = createParallelKernels(fastKernels, 2);
-  const a = randomCsr(3000, 2500, 12, 7);
+  const spy = spiedBase();
+  const par = createParallelKernels(spy.base, 2);
+  const rnd = uniform(7);
+  const a = randomCsr(Float32Array, 3000, 2500, 24, true, rnd);
 
-  it('spmm gives bit-identical results to the single-thread kernel', () => {
+  it('spmm splits the rows between threads and gives bit-identical results to the single-thread kernel', () => {
     const f = 64;
-    const x = sharedF32(a.cols * f, 3);
+    const x = sharedRandom(a.cols * f, rnd);
     const want = new Float32Array(a.rows * f);
     fastKernels.spmm(a, x, f, want);
-    const got = sharedF32(a.rows * f, 9);
+    const got = sharedRandom(a.rows * f, rnd);
+    spy.rows.length = 0;
     par.spmm(a, x, f, got);
+    assertSplit(a, f, spy.rows);
     assert.deepEqual(got, want);
   });
 
-  it('gspmm with four heads gives bit-identical results to the single-thread kernel', () => {
+  it('gspmm with four heads splits the rows between threads and gives bit-identical results to the single-thread kernel', () => {
     const f = 64;
     const heads = 4;
-    const x = sharedF32(a.cols * f, 4);
-    const w = sharedF32(a.indptr[a.rows] * heads, 5);
+    const x = sharedRandom(a.cols * f, rnd);
+    const w = sharedRandom(a.indptr[a.rows] * heads, rnd);
     const want = new Float32Array(a.rows * f);
     fastKernels.gspmm(a, w, heads, x, f, want);
-    const got = sharedF32(a.rows * f, 1);
+    const got = sharedRandom(a.rows * f, rnd);
+    spy.rows.length = 0;
     par.gspmm(a, w, heads, x, f, got);
+    assertSplit(a, f, spy.rows);
     assert.deepEqual(got, want);
   });
 
   it('dropout draws the same mask and output on two threads as on one, keeping about 1 - p', () => {
     const n = (1 << 20) + 12345;
-    const x = sharedF32(n, 11);
+    assert.ok(n >= MIN_WORK && chunkCount(n) >= 2, 'large enough for two threads');
+    const x = sharedRandom(n, rnd);
     const seed = Int32Array.of(5, -7, 99, 123456);
     for (const p of [0.5, 0.6]) {
       const maskOne = new Uint8Array(n);
       const outOne = new Float32Array(n);
       fastKernels.dropout(n, p, 1 / (1 - p), seed, maskOne, x, outOne);
       const maskTwo = new Uint8Array(new SharedArrayBuffer(n));
-      const outTwo = sharedF32(n, 2);
+      const outTwo = sharedRandom(n, rnd);
       par.dropout(n, p, 1 / (1 - p), seed, maskTwo, x, outTwo);
+      assert.equal(spy.serialDropouts(), 0, 'the parallel dropout stayed on one thread');
       assert.deepEqual(maskTwo, maskOne);
       assert.deepEqual(outTwo, outOne);
       const kept = maskOne.reduce((s, v) => s + v, 0) / n;

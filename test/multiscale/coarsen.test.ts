@@ -4,7 +4,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromEdgeList } from '../../src/graph/build.js';
-import { GraphContext } from '../../src/nn/graph-context.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
 import { coarsenLevel, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
@@ -186,8 +185,21 @@ describe('hierarchy', () => {
     assert.throws(() => buildHierarchy(data, oneTrain, { method: 'topk', levels: 4, seed: 1 }), /no training node; expected at least one/);
   });
 
-  it('builds levels from a graph context of any dtype', () => {
-    const ctx = new GraphContext(data.ctx.graph, 'float64');
-    assert.equal(ctx.numNodes, n);
+  it('builds float64 levels from float64 data, by selection and by merging', () => {
+    const f64 = smallProblem(200, 'float64');
+    assert.ok(f64.data.x instanceof Tensor && f64.data.x.data instanceof Float64Array, 'the fixture itself is float64');
+    const sel = buildHierarchy(f64.data, f64.split, { method: 'random', levels: 2, seed: 1 }).level(1, 0);
+    const merged = buildHierarchy(f64.data, f64.split, { method: 'matching', levels: 2, seed: 1 }).level(1, 0);
+    for (const lv of [sel, merged]) {
+      const xc = lv.data.x as Tensor;
+      assert.ok(xc.data instanceof Float64Array, `${lv.method}: coarse features are ${xc.data.constructor.name}`);
+      assert.equal(lv.data.ctx.dtype, 'float64', lv.method);
+      assert.equal(xc.rows, lv.data.ctx.numNodes, lv.method);
+      assert.equal(lv.data.ctx.graph.rows, lv.data.ctx.numNodes, lv.method);
+    }
+    assert.equal(sel.data.ctx.numNodes, Math.floor(n / 2));
+    // merging: one coarse node per distinct representative, between n / 2 and n of them after one round
+    assert.equal(merged.data.ctx.numNodes, new Set(merged.coarseOf).size);
+    assert.ok(merged.data.ctx.numNodes < n && merged.data.ctx.numNodes >= n / 2);
   });
 });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { loadBinary, saveBinary } from '../../../src/graph/io/binary.js';
 import { loadPlanetoid } from '../../../src/graph/io/planetoid.js';
 import type { Dataset } from '../../../src/graph/dataset.js';
-import { shared, tmpDir } from '../helpers.js';
+import { sharedPath, tempDir } from '../../helpers/paths.js';
 
 function sameDataset(a: Dataset, b: Dataset): void {
   assert.equal(a.name, b.name);
@@ -17,8 +17,8 @@ function sameDataset(a: Dataset, b: Dataset): void {
 }
 
 test('a saved .fgnn loads back equal to the original (CSR features, split)', () => {
-  const d = loadPlanetoid(shared('datasets', 'planetoid'), 'cora');
-  const file = path.join(tmpDir('bin'), 'cora.fgnn');
+  const d = loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora');
+  const file = path.join(tempDir('bin'), 'cora.fgnn');
   saveBinary(d, file);
   const back = loadBinary(file, { verify: true });
   sameDataset({ ...d, source: undefined }, { ...back, source: undefined });
@@ -32,7 +32,7 @@ test('dense features, weighted graphs and no split round-trip too', () => {
     graph: { rows: 3, cols: 3, indptr: Int32Array.from([0, 1, 2, 2]), indices: Int32Array.from([1, 0]), values: Float64Array.from([0.5, 2]) },
     features: { kind: 'dense', rows: 3, cols: 2, data: Float32Array.from([1, 2, 3, 4, 5, 6]) },
   };
-  const file = path.join(tmpDir('bin2'), 'tiny.fgnn');
+  const file = path.join(tempDir('bin2'), 'tiny.fgnn');
   saveBinary(d, file);
   const back = loadBinary(file);
   sameDataset(d, back);
@@ -40,8 +40,8 @@ test('dense features, weighted graphs and no split round-trip too', () => {
 });
 
 test('a truncated or corrupt .fgnn gives a clear error naming the file', () => {
-  const d = loadPlanetoid(shared('datasets', 'planetoid'), 'cora');
-  const dir = tmpDir('bin3');
+  const d = loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora');
+  const dir = tempDir('bin3');
   const file = path.join(dir, 'cora.fgnn');
   saveBinary(d, file);
   const bytes = fs.readFileSync(file);

@@ -12,7 +12,7 @@ import { saveBinary } from '../../../src/graph/io/binary.js';
 import { writeNpy } from '../../../src/graph/io/npy.js';
 import { isSymmetric } from '../../../src/graph/stats.js';
 import { toDense } from '../../../src/graph/features.js';
-import { shared, tmpDir } from '../helpers.js';
+import { sharedPath, tempDir } from '../../helpers/paths.js';
 
 function write(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -31,7 +31,7 @@ function makeOgb(root: string, gz: boolean, edges = '0,1\n1,2\n2,0\n3,2\n'): voi
 }
 
 test('loads an OGB raw directory from .csv.gz files, symmetrised by default, from the root or raw/', async () => {
-  const root = path.join(tmpDir('ogb'), 'ogbn_toy');
+  const root = path.join(tempDir('ogb'), 'ogbn_toy');
   makeOgb(root, true);
   const d = await loadOgb(root);
   assert.equal(d.graph.rows, 4);
@@ -46,7 +46,7 @@ test('loads an OGB raw directory from .csv.gz files, symmetrised by default, fro
 });
 
 test('OGB errors name the file and line: edge id out of range, NaN feature, truncated gzip', async () => {
-  const dir = tmpDir('ogbbad');
+  const dir = tempDir('ogbbad');
   const a = path.join(dir, 'a');
   makeOgb(a, false, '0,1\n1,9\n');
   await assert.rejects(loadOgb(a), /edge\.csv:2: edge 1 -> 9 has a node id out of range \[0, 4\)/);
@@ -78,7 +78,7 @@ function writeSaint(dir: string, classMap: unknown): void {
 }
 
 test('loads a GraphSAINT directory with integer or one-hot class maps', () => {
-  const dir = path.join(tmpDir('saint'), 'flickr');
+  const dir = path.join(tempDir('saint'), 'flickr');
   writeSaint(dir, { 0: 0, 1: 1, 2: 2 });
   const d = loadSaint(dir);
   assert.equal(d.graph.rows, 3);
@@ -86,13 +86,13 @@ test('loads a GraphSAINT directory with integer or one-hot class maps', () => {
   assert.equal(d.graph.indptr[3], 4);
   assert.equal(d.numClasses, 3);
   assert.deepEqual(Array.from(d.split!.test), [2]);
-  const oneHot = path.join(tmpDir('saint2'), 'x');
+  const oneHot = path.join(tempDir('saint2'), 'x');
   writeSaint(oneHot, { 0: [1, 0], 1: [0, 1], 2: [0, 1] });
   assert.deepEqual(Array.from(loadSaint(oneHot).labels), [0, 1, 1]);
 });
 
 test('GraphSAINT errors: multi-label class maps, wrong feature shape, label out of range', () => {
-  const dir = path.join(tmpDir('saintbad'), 'yelp');
+  const dir = path.join(tempDir('saintbad'), 'yelp');
   writeSaint(dir, { 0: [1, 1], 1: [0, 1], 2: [0, 1] });
   assert.throws(() => loadSaint(dir), /class_map\.json: node 0 has a multi-hot label list; multi-label datasets are not supported yet/);
   writeSaint(dir, { 0: 0, 1: -3, 2: 1 });
@@ -103,7 +103,7 @@ test('GraphSAINT errors: multi-label class maps, wrong feature shape, label out 
 });
 
 test('loads an edge list with a header and comments, features CSV with a label column, or .npy features and a labels CSV', async () => {
-  const dir = tmpDir('el');
+  const dir = tempDir('el');
   write(path.join(dir, 'edges.csv.gz'), '# toy graph\nsrc,dst\n0,1\n1,2\n2,2\n');
   write(path.join(dir, 'feats.csv'), 'a,b,label\n1,2,0\n3,4,1\n5,6,1\n');
   const d = await loadEdgeList(path.join(dir, 'edges.csv.gz'), { features: path.join(dir, 'feats.csv'), labelColumn: -1 });
@@ -118,7 +118,7 @@ test('loads an edge list with a header and comments, features CSV with a label c
 });
 
 test('edge-list errors: edge id beyond the features, NaN feature, missing features', async () => {
-  const dir = tmpDir('elbad');
+  const dir = tempDir('elbad');
   write(path.join(dir, 'edges.csv'), '0,1\n1,3\n');
   write(path.join(dir, 'feats.csv'), '1,0\n3,1\n5,1\n');
   await assert.rejects(loadEdgeList(path.join(dir, 'edges.csv'), { features: path.join(dir, 'feats.csv'), labelColumn: 1 }), /edges\.csv: node id 3 is out of range: .*feats\.csv has 3 rows/);
@@ -129,13 +129,13 @@ test('edge-list errors: edge id beyond the features, NaN feature, missing featur
 });
 
 test('loadDataset detects every format and rejects an unknown one with the supported list', async () => {
-  const planetoid = shared('datasets', 'planetoid');
+  const planetoid = sharedPath('datasets', 'planetoid');
   await assert.rejects(loadDataset(planetoid), /several Planetoid datasets \(citeseer, cora\)/);
   assert.equal((await loadDataset(planetoid, { name: 'Cora' })).graph.rows, 2708);
   assert.equal((await loadDataset(path.join(planetoid, 'ind.citeseer'))).graph.rows, 3327);
-  const npz = await loadDataset(shared('datasets', 'npz', 'cora.npz'));
+  const npz = await loadDataset(sharedPath('datasets', 'npz', 'cora.npz'));
   assert.equal(npz.graph.rows, 2708);
-  const dir = tmpDir('detect');
+  const dir = tempDir('detect');
   const fgnn = path.join(dir, 'cora.fgnn');
   saveBinary(npz, fgnn);
   assert.equal((await loadDataset(fgnn)).graph.indptr[2708], 10556);

@@ -6,10 +6,10 @@ import { zipSync } from 'fflate';
 import { loadNpz } from '../../../src/graph/io/npz.js';
 import { writeNpy, type NpyData } from '../../../src/graph/io/npy.js';
 import { isSymmetric, graphStats } from '../../../src/graph/stats.js';
-import { shared, tmpDir } from '../helpers.js';
+import { sharedPath, tempDir } from '../../helpers/paths.js';
 
 test('loads the shared cora.npz like PyG parse_npz', () => {
-  const d = loadNpz(shared('datasets', 'npz', 'cora.npz'));
+  const d = loadNpz(sharedPath('datasets', 'npz', 'cora.npz'));
   assert.equal(d.graph.rows, 2708);
   assert.equal(d.graph.indptr[2708], 10556);
   assert.equal(d.numClasses, 7);
@@ -21,12 +21,13 @@ test('loads the shared cora.npz like PyG parse_npz', () => {
 });
 
 test('loads the shared amazon computers npz: 13752 nodes, 491722 directed edges, 767 features, 10 classes', () => {
-  const d = loadNpz(shared('datasets', 'npz', 'amazon_electronics_computers.npz'));
+  const d = loadNpz(sharedPath('datasets', 'npz', 'amazon_electronics_computers.npz'));
   assert.equal(d.graph.rows, 13752);
   assert.equal(d.graph.indptr[13752], 491722);
   assert.equal(d.features.cols, 767);
   assert.equal(d.numClasses, 10);
-  if (d.features.kind === 'csr') assert.ok(d.features.values!.every((v) => v === 1 || v <= 0));
+  assert.equal(d.features.kind, 'csr');
+  assert.ok(d.features.values!.every((v) => v === 1 || v <= 0));
 });
 
 function writeZip(file: string, arrays: Record<string, [NpyData, number[]]>, level: 0 | 6 = 0): void {
@@ -48,7 +49,7 @@ const small = (): Record<string, [NpyData, number[]]> => ({
 });
 
 test('reads deflated npz members, binarises features and symmetrises edges', () => {
-  const file = path.join(tmpDir('npz'), 'g.npz');
+  const file = path.join(tempDir('npz'), 'g.npz');
   writeZip(file, small(), 6);
   const d = loadNpz(file);
   assert.deepEqual(Array.from(d.graph.indptr), [0, 2, 4, 6]);
@@ -56,7 +57,7 @@ test('reads deflated npz members, binarises features and symmetrises edges', () 
 });
 
 test('npz errors name the file and the array: corrupt zip, truncated, wrong shape, bad label', () => {
-  const dir = tmpDir('npzbad');
+  const dir = tempDir('npzbad');
   const good = path.join(dir, 'good.npz');
   writeZip(good, small());
   const bytes = fs.readFileSync(good);

@@ -6,9 +6,9 @@ import { loadPlanetoid, planetoidNames } from '../../../src/graph/io/planetoid.j
 import { unpickle } from '../../../src/graph/io/pickle.js';
 import { validateSplit } from '../../../src/graph/split.js';
 import { graphStats } from '../../../src/graph/stats.js';
-import { shared, tmpDir } from '../helpers.js';
+import { sharedPath, tempDir } from '../../helpers/paths.js';
 
-const dir = shared('datasets', 'planetoid');
+const dir = sharedPath('datasets', 'planetoid');
 
 test('loads Cora: 2708 nodes, 10556 directed edges, 1433 features, 7 classes, split 140/500/1000', () => {
   const d = loadPlanetoid(dir, 'cora');
@@ -38,7 +38,7 @@ test('finds the planetoid names in a directory', () => {
 });
 
 test('a truncated pickle gives an error naming the file', () => {
-  const t = tmpDir('pkl');
+  const t = tempDir('pkl');
   for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('ind.cora.'))) fs.copyFileSync(path.join(dir, f), path.join(t, f));
   const x = path.join(t, 'ind.cora.allx');
   const bytes = fs.readFileSync(x);
@@ -52,7 +52,7 @@ test('an unknown pickle global is refused by name and never run', () => {
 });
 
 test('a graph edge to a node beyond the feature rows is reported', () => {
-  const t = tmpDir('pklg');
+  const t = tempDir('pklg');
   for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('ind.cora.'))) fs.copyFileSync(path.join(dir, f), path.join(t, f));
   // dict {0: [5000]} as a protocol 2 pickle: EMPTY_DICT, BININT1 0, EMPTY_LIST, BININT2 5000, APPEND, SETITEM, STOP
   fs.writeFileSync(path.join(t, 'ind.cora.graph'), Buffer.from([0x80, 2, 0x7d, 0x4b, 0, 0x5d, 0x4d, 0x88, 0x13, 0x61, 0x73, 0x2e]));

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fromEdgeList } from '../../../src/graph/build.js';
 import { edgeCut, imbalance, partSizes, readMetisPartition, writeMetisGraph } from '../../../src/graph/partition/index.js';
-import { tmpDir } from '../helpers.js';
+import { tempDir } from '../../helpers/paths.js';
 
 // triangle 0-1-2 plus edge 2-3 of weight 5
 const src = Int32Array.from([0, 1, 1, 2, 0, 2, 2, 3]);
@@ -27,7 +27,7 @@ test('part sizes and imbalance follow max part weight over the average', () => {
 });
 
 test('METIS files are written 1-based with weights and partitions read back', () => {
-  const dir = tmpDir('metis');
+  const dir = tempDir('metis');
   const file = path.join(dir, 'g.graph');
   writeMetisGraph(g, file);
   assert.equal(readFileSync(file, 'utf8'), '4 4 001\n2 1 3 1\n1 1 3 1\n1 1 2 1 4 5\n3 5\n');

@@ -6,7 +6,7 @@ import { generateSynthetic } from '../../../src/graph/generate.js';
 import { loadPlanetoid } from '../../../src/graph/io/planetoid.js';
 import { partitionGraph, partitionQuality } from '../../../src/graph/partition/index.js';
 import { Rng } from '../../../src/graph/rng.js';
-import { shared } from '../helpers.js';
+import { sharedPath } from '../../helpers/paths.js';
 
 /** Undirected unweighted graph from pairs (both directions stored). */
 function undirected(n: number, edges: Array<[number, number]>): CsrGraph {
@@ -30,7 +30,7 @@ function ringOfCliques(k: number, size: number, seed: number): { graph: CsrGraph
 }
 
 test('Cora splits into k non-empty parts within the balance bound', () => {
-  const g = loadPlanetoid(shared('datasets', 'planetoid'), 'cora').graph;
+  const g = loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph;
   for (const k of [2, 8, 32]) {
     const part = partitionGraph(g, { parts: k, seed: 1 });
     const q = partitionQuality(g, part, k);

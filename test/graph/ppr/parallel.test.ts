@@ -2,11 +2,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { loadPlanetoid } from '../../../src/graph/io/planetoid.js';
 import { prepareForPpr, pprTopK, pprTopKSync, resolveThreads } from '../../../src/graph/ppr/index.js';
+import { sharedPath } from '../../helpers/paths.js';
 
-const cora = prepareForPpr(loadPlanetoid(path.resolve('..', 'shared', 'datasets', 'planetoid'), 'cora').graph);
+const cora = prepareForPpr(loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph);
 const sources = Int32Array.from({ length: cora.rows }, (_, i) => (i * 7) % cora.rows);
 const opts = { alpha: 0.25, eps: 1e-4, topk: 16 };
 

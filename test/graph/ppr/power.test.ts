@@ -3,16 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadPlanetoid } from '../../../src/graph/io/planetoid.js';
 import { prepareForPpr, topicPpr, topKPerColumn } from '../../../src/graph/ppr/index.js';
+import { sharedPath } from '../../helpers/paths.js';
 
-const shared = (...p: string[]): string => path.resolve('..', 'shared', ...p);
-const exact = (JSON.parse(readFileSync(shared('fixtures', 'ppr_cora_full.json'), 'utf8')) as {
+const exact = (JSON.parse(readFileSync(sharedPath('fixtures', 'ppr_cora_full.json'), 'utf8')) as {
   alpha: number;
   vectors: Record<string, number[]>;
 }).vectors;
-const cora = prepareForPpr(loadPlanetoid(shared('datasets', 'planetoid'), 'cora').graph);
+const cora = prepareForPpr(loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph);
 const n = cora.rows;
 
 test('power iteration from a single source matches the exact PPR vector to 1e-6', () => {

@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fromEdgeList } from '../../../src/graph/build.js';
 import type { CsrGraph } from '../../../src/graph/csr.js';
 import { loadPlanetoid } from '../../../src/graph/io/planetoid.js';
 import { prepareForPpr, pprTopKSync, PushPpr } from '../../../src/graph/ppr/index.js';
 import { topK } from '../../../src/graph/ppr/topk.js';
+import { sharedPath } from '../../helpers/paths.js';
 
 interface PprFixture {
   alpha: number;
@@ -16,12 +16,11 @@ interface PprFixture {
   results: Array<{ source: number; top_ids: number[]; top_scores: number[] }>;
 }
 
-const shared = (...p: string[]): string => path.resolve('..', 'shared', ...p);
-const fixture = (JSON.parse(readFileSync(shared('fixtures', 'layers.json'), 'utf8')) as { ppr: PprFixture }).ppr;
-const exact = (JSON.parse(readFileSync(shared('fixtures', 'ppr_cora_full.json'), 'utf8')) as {
+const fixture = (JSON.parse(readFileSync(sharedPath('fixtures', 'layers.json'), 'utf8')) as { ppr: PprFixture }).ppr;
+const exact = (JSON.parse(readFileSync(sharedPath('fixtures', 'ppr_cora_full.json'), 'utf8')) as {
   vectors: Record<string, number[]>;
 }).vectors;
-const cora = prepareForPpr(loadPlanetoid(shared('datasets', 'planetoid'), 'cora').graph);
+const cora = prepareForPpr(loadPlanetoid(sharedPath('datasets', 'planetoid'), 'cora').graph);
 const deg = (g: CsrGraph, v: number): number => g.indptr[v + 1] - g.indptr[v];
 const EPS = 1e-7;
 
