@@ -2,7 +2,8 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
-import { chunkCount, dropoutChunks } from './dropout-mask.js';
+import { applyMask, chunkCount, dropoutChunks } from './dropout-mask.js';
+import { activationBackwardRange, activationRange, addRowVecRange, columnSums } from './elementwise.js';
 import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { FloatArray, GemmArgs, Kernels } from './types.js';
@@ -142,16 +143,20 @@ function aggregateRows(a: CsrMatrix, vals: FloatArray | undefined, x: FloatArray
   }
 }
 
-/** out[j_k, :] += val_k * y[i, :] over all entries, after zeroing out[0 : cols, :]. */
-function scatterRows(a: CsrMatrix, vals: FloatArray | undefined, y: FloatArray, f: number, out: FloatArray): void {
-  const { rows, cols, indptr, indices } = a;
-  out.fill(0, 0, cols * f);
+/** Rows [j0, j1) of out = A(vals)^T y, val_k = vals[k] or 1: out[j, :] = sum over entries k = (i, j) of
+ *  val_k * y[i, :], scattered in entry order. Each thread of a parallel call owns a range of output rows and scans
+ *  every entry for its own, so there is no race and the sums are added in the same order for any thread count. */
+export function spmmTRange(a: CsrMatrix, vals: FloatArray | undefined, y: FloatArray, f: number, out: FloatArray, j0: number, j1: number): void {
+  const { rows, indptr, indices } = a;
+  out.fill(0, j0 * f, j1 * f);
   if (f === 1) {
     for (let i = 0; i < rows; i++) {
       const yi = y[i];
       const hi = indptr[i + 1];
-      if (vals === undefined) for (let k = indptr[i]; k < hi; k++) out[indices[k]] += yi;
-      else for (let k = indptr[i]; k < hi; k++) out[indices[k]] += vals[k] * yi;
+      for (let k = indptr[i]; k < hi; k++) {
+        const j = indices[k];
+        if (j >= j0 && j < j1) out[j] += vals === undefined ? yi : vals[k] * yi;
+      }
     }
     return;
   }
@@ -159,8 +164,10 @@ function scatterRows(a: CsrMatrix, vals: FloatArray | undefined, y: FloatArray, 
     const yi = i * f;
     const hi = indptr[i + 1];
     for (let k = indptr[i]; k < hi; k++) {
-      if (vals === undefined) addTo(out, indices[k] * f, y, yi, f);
-      else axpy(out, indices[k] * f, vals[k], y, yi, f);
+      const j = indices[k];
+      if (j < j0 || j >= j1) continue;
+      if (vals === undefined) addTo(out, j * f, y, yi, f);
+      else axpy(out, j * f, vals[k], y, yi, f);
     }
   }
 }
@@ -177,7 +184,7 @@ function spmm(a: CsrMatrix, x: FloatArray, f: number, out: FloatArray): void {
 }
 
 function spmmT(a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): void {
-  scatterRows(a, a.values, y, f, out);
+  spmmTRange(a, a.values, y, f, out, 0, a.cols);
 }
 
 function gspmm(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: number, out: FloatArray): void {
@@ -190,22 +197,23 @@ function gspmm(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: num
 }
 
 function gspmmT(a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): void {
-  if (heads === 1) return scatterRows(a, w, y, f, out);
+  gspmmTRange(a, w, heads, y, f, out, 0, a.cols);
+}
+
+/** Rows [j0, j1) of gspmmT's output, scattered as spmmTRange does. */
+export function gspmmTRange(a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray, j0: number, j1: number): void {
+  if (heads === 1) return spmmTRange(a, w, y, f, out, j0, j1);
   const c = headWidth(f, heads, 'gspmmT');
-  const { rows, cols, indptr, indices } = a;
-  out.fill(0, 0, cols * f);
+  const { rows, indptr, indices } = a;
+  out.fill(0, j0 * f, j1 * f);
   for (let i = 0; i < rows; i++) {
     const yi = i * f;
     const hi = indptr[i + 1];
     for (let k = indptr[i]; k < hi; k++) {
-      const oj = indices[k] * f;
+      const j = indices[k];
+      if (j < j0 || j >= j1) continue;
       const wk = k * heads;
-      for (let h = 0, b = 0; h < heads; h++, b += c) {
-        const wv = w[wk + h];
-        const ob = oj + b;
-        const yb = yi + b;
-        axpy(out, ob, wv, y, yb, c);
-      }
+      for (let h = 0, b = 0; h < heads; h++, b += c) axpy(out, j * f + b, w[wk + h], y, yi + b, c);
     }
   }
 }
@@ -328,11 +336,16 @@ function gatherRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArray):
 }
 
 function scatterAddRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArray): void {
-  if (f === 0) return;
+  if (f > 0) scatterAddRowsRange(x, f, idx, out, 0, Math.floor(out.length / f));
+}
+
+/** out[idx[r], :] += x[r, :] for the r with idx[r] in [j0, j1) (a thread's own output rows; see spmmTRange). */
+export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, out: FloatArray, j0: number, j1: number): void {
   const n = Math.floor(out.length / f);
   for (let r = 0; r < idx.length; r++) {
     const j = idx[r];
     if (j < 0 || j >= n) throw new RangeError(`scatterAddRows: idx[${r}] = ${j} is outside the ${n} rows of out`);
+    if (j < j0 || j >= j1) continue;
     if (f === 1) out[j] += x[r];
     else addTo(out, j * f, x, r * f, f);
   }
@@ -345,6 +358,11 @@ function withGemm(name: string, gemm: (g: GemmArgs) => void): Kernels {
     edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
     // the chunked loop is already as direct as it gets on one thread; its reference twin is the same function
     dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
+    applyMask: (n, mask, scale, g, out) => applyMask(g, out, mask, scale, 0, n),
+    activation: (act, n, x, out) => activationRange(act, x, out, 0, n),
+    activationBackward: (act, n, x, y, g, out) => activationBackwardRange(act, x, y, g, out, 0, n),
+    addRowVec: (m, n, x, v, out) => addRowVecRange(n, x, v, out, 0, m),
+    columnSums,
   };
 }
 

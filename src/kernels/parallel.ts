@@ -1,20 +1,21 @@
-// Row-parallel SpMM / GSpMM: the rows are split by stored entries between this thread and the pool's workers.
+// Parallel kernels: every memory-bound kernel (sparse products, edge softmax, row gathers, dropout, activations, bias
+// add and column sums) split into ranges between this thread and the pool's workers.
 
 import type { CsrMatrix } from '../graph/csr.js';
-import { chunkCount, dropoutChunks } from './dropout-mask.js';
-import { rowRange, sharedPool, type DropoutJob, type KernelPool, type RowJob } from './pool.js';
+import { chunkCount } from './dropout-mask.js';
+import { columnSumBlocks, combineColumnSums } from './elementwise.js';
+import { runPart, type PartArgs, type PartName } from './parts.js';
+import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
 
-/** Below this many multiply-adds a kernel stays on the calling thread (a hand-off costs tens of microseconds). */
+/** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
+ *  microseconds). */
 export const MIN_WORK = 1 << 20;
 
 const sharedCopies = new WeakMap<object, Int32Array | FloatArray>();
 
-export function isShared(a: ArrayBufferView): boolean {
-  return a.buffer instanceof SharedArrayBuffer;
-}
-
-/** A SharedArrayBuffer-backed copy of a long-lived array (graph structure), made once per array. */
+/** A SharedArrayBuffer-backed copy of a long-lived array that is never changed (graph structure), made once per
+ *  array. Small or short-lived arrays (a bias, row indices) are instead copied into each worker's message. */
 function shared<T extends Int32Array | FloatArray>(a: T): T {
   if (isShared(a)) return a;
   let s = sharedCopies.get(a) as T | undefined;
@@ -24,6 +25,11 @@ function shared<T extends Int32Array | FloatArray>(a: T): T {
     sharedCopies.set(a, s);
   }
   return s;
+}
+
+function sharedCsr(a: CsrMatrix, withValues: boolean): CsrMatrix {
+  const values = withValues && a.values ? shared(a.values) : undefined;
+  return { rows: a.rows, cols: a.cols, indptr: shared(a.indptr), indices: shared(a.indices), values };
 }
 
 /** Row boundaries that give each of `parts` ranges about the same number of stored entries. */
@@ -45,44 +51,116 @@ export function splitRows(indptr: Int32Array, rows: number, parts: number): numb
   return bounds;
 }
 
-/** `base` with spmm and gspmm spread over `threads` threads when the work is large and the dense operands live in
- *  shared memory (tensors of fastgnn's own allocator do); same results as `base` (each row is computed the same way). */
+/** Boundaries of `parts` equal ranges of [0, n). */
+export function splitEvenly(n: number, parts: number): number[] {
+  return Array.from({ length: parts + 1 }, (_, t) => Math.floor((n * t) / parts));
+}
+
+const columnStarts = new WeakMap<Int32Array, Int32Array>();
+
+/** Column boundaries that give each of `parts` ranges about the same number of stored entries (the column counts
+ *  are computed once per matrix). */
+function splitColumns(a: CsrMatrix, parts: number): number[] {
+  let starts = columnStarts.get(a.indices);
+  if (!starts) {
+    starts = new Int32Array(a.cols + 1);
+    const nnz = a.indptr[a.rows];
+    for (let k = a.indptr[0]; k < nnz; k++) starts[a.indices[k] + 1]++;
+    for (let j = 0; j < a.cols; j++) starts[j + 1] += starts[j];
+    columnStarts.set(a.indices, starts);
+  }
+  return splitRows(starts, a.cols, parts);
+}
+
+/** `base` with its memory-bound kernels spread over `threads` threads when the work is large and the arrays they
+ *  write live in shared memory (tensors of fastgnn's own allocator do); the GEMM and the fused GAT attention stay
+ *  `base`'s. Every part runs the single-thread loops of fast.ts / elementwise.ts on its range, each output value is
+ *  computed in the same order as on one thread (scatters are split by output rows; column sums add fixed blocks),
+ *  so results have the same bits for any thread count. */
 export function createParallelKernels(base: Kernels, threads: number): Kernels {
   let pool: KernelPool | null = null;
-  const run = (job: Omit<RowJob, 'r0' | 'r1'>, rows: number): void => {
+  const split = <K extends PartName>(part: K, args: PartArgs[K], bounds: number[]): void => {
     pool ??= sharedPool(threads);
-    const bounds = splitRows(job.indptr, rows, threads);
-    const parts = bounds.slice(0, -1).map((r0, i) => ({ ...job, r0, r1: bounds[i + 1] }));
-    pool.run(parts, (part) => {
-      const { a, out } = rowRange(part);
-      if (part.kind === 'spmm') base.spmm(a, part.x, part.f, out);
-      else base.gspmm(a, part.w!, part.heads, part.x, part.f, out);
-    });
+    const jobs = bounds.slice(0, -1).map((lo, t) => ({ kind: 'part' as const, part, args, lo, hi: bounds[t + 1] }));
+    pool.run(jobs, runPart);
   };
-  const eligible = (a: CsrMatrix, f: number, ...dense: FloatArray[]): boolean =>
-    a.indptr[a.rows] * f >= MIN_WORK && a.rows >= 2 * threads && dense.every(isShared);
+  /** whether `work` over `units` units is worth splitting and every large array is in shared memory */
+  const worth = (work: number, units: number, ...arrays: Array<ArrayBufferView | undefined>): boolean =>
+    work >= MIN_WORK && units >= threads && arrays.every((x) => x === undefined || isShared(x));
+  const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
+  const evenly = (n: number): number[] => splitEvenly(n, threads);
+  const nnz = (a: CsrMatrix): number => a.indptr[a.rows];
   return {
     ...base,
     name: `${base.name}+${threads}threads`,
-    dropout(n, p, scale, seed, mask, x, out) {
-      const chunks = chunkCount(n);
-      if (n < MIN_WORK || chunks < threads || !isShared(mask) || (x && !isShared(x)) || (out && !isShared(out))) {
-        return base.dropout(n, p, scale, seed, mask, x, out);
-      }
-      pool ??= sharedPool(threads);
-      const parts: DropoutJob[] = [];
-      for (let t = 0; t < threads; t++) {
-        parts.push({ kind: 'dropout', n, p, scale, seed, mask, x, out, c0: Math.floor((chunks * t) / threads), c1: Math.floor((chunks * (t + 1)) / threads) });
-      }
-      pool.run(parts, (j) => dropoutChunks(j.n, j.p, j.scale, j.seed, j.c0, j.c1, j.mask, j.x, j.out));
-    },
     spmm(a, x, f, out) {
-      if (!eligible(a, f, x, out)) return base.spmm(a, x, f, out);
-      run({ kind: 'spmm', indptr: shared(a.indptr), indices: shared(a.indices), values: a.values && shared(a.values), heads: 1, cols: a.cols, x, out, f }, a.rows);
+      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
+      split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     gspmm(a, w, heads, x, f, out) {
-      if (!eligible(a, f, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
-      run({ kind: 'gspmm', indptr: shared(a.indptr), indices: shared(a.indices), w, heads, cols: a.cols, x, out, f }, a.rows);
+      if (!worth(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
+      split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
+    },
+    spmmT(a, y, f, out) {
+      if (!worth(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
+      split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
+    },
+    gspmmT(a, w, heads, y, f, out) {
+      if (!worth(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
+      split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
+    },
+    sddmmDot(a, y, x, heads, f, out) {
+      if (!worth(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
+      split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
+    },
+    sddmmAdd(a, u, v, heads, out) {
+      if (!worth(nnz(a) * heads, a.rows, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
+      split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
+    },
+    edgeSoftmax(a, e, heads, out) {
+      if (!worth(nnz(a) * heads, a.rows, e, out)) return base.edgeSoftmax(a, e, heads, out);
+      split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
+    },
+    edgeSoftmaxBackward(a, alpha, g, heads, out) {
+      if (!worth(nnz(a) * heads, a.rows, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
+      split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
+    },
+    gatherRows(x, f, idx, out) {
+      if (!worth(idx.length * f, idx.length, x, out)) return base.gatherRows(x, f, idx, out);
+      split('gatherRows', { x, f, idx, out }, evenly(idx.length));
+    },
+    scatterAddRows(x, f, idx, out) {
+      const rows = f > 0 ? Math.floor(out.length / f) : 0;
+      if (!worth(idx.length * f, rows, x, out)) return base.scatterAddRows(x, f, idx, out);
+      split('scatterAddRows', { x, f, idx, out }, evenly(rows));
+    },
+    dropout(n, p, scale, seed, mask, x, out) {
+      const chunks = chunkCount(n);
+      if (!worth(n, chunks, mask, x, out)) return base.dropout(n, p, scale, seed, mask, x, out);
+      split('dropout', { n, p, scale, seed, mask, x, out }, evenly(chunks));
+    },
+    applyMask(n, mask, scale, g, out) {
+      if (!worth(n, n, mask, g, out)) return base.applyMask(n, mask, scale, g, out);
+      split('applyMask', { mask, scale, g, out }, evenly(n));
+    },
+    activation(act, n, x, out) {
+      if (!worth(n, n, x, out)) return base.activation(act, n, x, out);
+      split('activation', { act, x, out }, evenly(n));
+    },
+    activationBackward(act, n, x, y, g, out) {
+      if (!worth(n, n, x, y, g, out)) return base.activationBackward(act, n, x, y, g, out);
+      split('activationBackward', { act, x, y, g, out }, evenly(n));
+    },
+    addRowVec(m, n, x, v, out) {
+      if (!worth(m * n, m, x, out)) return base.addRowVec(m, n, x, v, out);
+      split('addRowVec', { n, x, v, out }, evenly(m));
+    },
+    columnSums(m, n, g, out) {
+      const blocks = columnSumBlocks(m);
+      if (!worth(m * n, blocks, g)) return base.columnSums(m, n, g, out);
+      const partials = new Float64Array(new SharedArrayBuffer(8 * blocks * n));
+      split('columnSums', { m, n, g, partials }, evenly(blocks));
+      combineColumnSums(blocks, n, partials, out);
     },
   };
 }

@@ -1,51 +1,14 @@
-// A persistent pool of worker threads that run row ranges of sparse kernels and of the wasm GEMM over shared memory.
+// A persistent pool of worker threads that run ranges of the parallel kernels and of the wasm GEMM over shared memory.
 
 import { Worker } from 'node:worker_threads';
-import type { CsrMatrix } from '../graph/csr.js';
-import type { FloatArray } from './types.js';
+import type { PartJob } from './parts.js';
 import type { GemmJob } from './wasm-gemm.js';
 
-/** Rows [r0, r1) of out = A @ x (kind 'spmm', A's values or 1) or of out = A(w) @ x (kind 'gspmm', per-entry,
- *  per-head weights w). Every array must be backed by a SharedArrayBuffer. */
-export interface RowJob {
-  kind: 'spmm' | 'gspmm';
-  indptr: Int32Array;
-  indices: Int32Array;
-  values?: FloatArray;
-  w?: FloatArray;
-  heads: number;
-  cols: number;
-  x: FloatArray;
-  out: FloatArray;
-  f: number;
-  r0: number;
-  r1: number;
-}
+export type PoolJob = PartJob | GemmJob;
 
-/** Rows [r0, r1) of a CSR matrix as a matrix of its own (indptr entries stay absolute, so values and per-entry
- *  weights are indexed as in the whole matrix), and the matching slice of the output. */
-export function rowRange(job: RowJob): { a: CsrMatrix; out: FloatArray } {
-  return {
-    a: { rows: job.r1 - job.r0, cols: job.cols, indptr: job.indptr.subarray(job.r0, job.r1 + 1), indices: job.indices, values: job.values },
-    out: job.out.subarray(job.r0 * job.f, job.r1 * job.f),
-  };
+export function isShared(a: ArrayBufferView): boolean {
+  return a.buffer instanceof SharedArrayBuffer;
 }
-
-/** Chunks [c0, c1) of a dropout (see dropout-mask.ts); mask, x and out must be in shared memory. */
-export interface DropoutJob {
-  kind: 'dropout';
-  n: number;
-  p: number;
-  scale: number;
-  seed: Int32Array;
-  mask: Uint8Array;
-  x?: FloatArray;
-  out?: FloatArray;
-  c0: number;
-  c1: number;
-}
-
-export type PoolJob = RowJob | DropoutJob | GemmJob;
 
 const WAIT_LIMIT_MS = 120_000;
 
@@ -53,6 +16,8 @@ export class KernelPool {
   private readonly workers: Worker[] = [];
   /** per worker slot: 0 = job pending, 1 = done, 2 = failed */
   private readonly flags: Int32Array;
+  /** parts handed to workers so far (tests read it to see that a call was split) */
+  dispatched = 0;
 
   constructor(readonly threads: number) {
     this.flags = new Int32Array(new SharedArrayBuffer(4 * threads));
@@ -73,6 +38,7 @@ export class KernelPool {
     for (let i = 1; i < parts.length; i++) {
       Atomics.store(this.flags, i, 0);
       this.workers[i - 1].postMessage(parts[i]);
+      this.dispatched++;
     }
     local(parts[0]);
     for (let i = 1; i < parts.length; i++) {

@@ -2,7 +2,7 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount, dropoutChunks } from './dropout-mask.js';
-import type { FloatArray, GemmArgs, Kernels } from './types.js';
+import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 
 export function referenceGemm(g: GemmArgs): void {
   const { m, n, k, a, b, c, lda, ldb, ldc, alpha, beta, transA, transB } = g;
@@ -162,6 +162,40 @@ function scatterAddRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArr
   }
 }
 
+function activationValue(act: ActivationSpec, v: number): number {
+  if (v > 0) return v;
+  if (act.kind === 'relu') return 0;
+  return act.kind === 'elu' ? act.alpha * Math.expm1(v) : act.slope * v;
+}
+
+function activation(act: ActivationSpec, n: number, x: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < n; i++) out[i] = activationValue(act, x[i]);
+}
+
+function activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < n; i++) {
+    let slope = 1;
+    if (!(x[i] > 0)) slope = act.kind === 'relu' ? 0 : act.kind === 'elu' ? y[i] + act.alpha : act.slope;
+    out[i] = g[i] * slope;
+  }
+}
+
+function applyMask(n: number, mask: Uint8Array, scale: number, g: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < n; i++) out[i] = g[i] * (mask[i] ? scale : 0);
+}
+
+function addRowVec(m: number, n: number, x: FloatArray, v: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] = x[i * n + j] + v[j];
+}
+
+function columnSums(m: number, n: number, g: FloatArray, out: FloatArray): void {
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let i = 0; i < m; i++) s += g[i * n + j];
+    out[j] = s;
+  }
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   gemm: referenceGemm,
@@ -178,4 +212,9 @@ export const referenceKernels: Kernels = {
   gatherRows,
   scatterAddRows,
   dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
+  applyMask,
+  activation,
+  activationBackward,
+  addRowVec,
+  columnSums,
 };

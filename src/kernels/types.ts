@@ -4,6 +4,9 @@ import type { CsrMatrix } from '../graph/csr.js';
 
 export type FloatArray = Float32Array | Float64Array;
 
+/** An elementwise activation and its parameter: relu, elu (x <= 0: alpha (e^x - 1)), leakyRelu (x <= 0: slope x). */
+export type ActivationSpec = { kind: 'relu' } | { kind: 'elu'; alpha: number } | { kind: 'leakyRelu'; slope: number };
+
 /** Options of a general matrix multiply on row-major buffers:
  *  C[m, n] = alpha * op(A) @ op(B) + beta * C, op(A) is [m, k], op(B) is [k, n]. */
 export interface GemmArgs {
@@ -60,4 +63,14 @@ export interface Kernels {
   /** dropout keep mask of n values (1 = keep, probability 1 - p) from four seed words, the same for any thread
    *  count; with x and out also out = x * mask * scale (see dropout-mask.ts) */
   dropout(n: number, p: number, scale: number, seed: Int32Array, mask: Uint8Array, x?: FloatArray, out?: FloatArray): void;
+  /** out[i] = g[i] * (mask[i] ? scale : 0) for i < n (dropout's backward) */
+  applyMask(n: number, mask: Uint8Array, scale: number, g: FloatArray, out: FloatArray): void;
+  /** out[i] = act(x[i]) for i < n */
+  activation(act: ActivationSpec, n: number, x: FloatArray, out: FloatArray): void;
+  /** out[i] = g[i] * act'(x[i]) for i < n; y = act(x) (elu's derivative is read from it); act'(0) = 0 for relu */
+  activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray): void;
+  /** out[i, :] = x[i, :] + v for the m rows of width n (a bias) */
+  addRowVec(m: number, n: number, x: FloatArray, v: FloatArray, out: FloatArray): void;
+  /** out[j] = sum over the m rows i of g[i * n + j] (a bias gradient) */
+  columnSums(m: number, n: number, g: FloatArray, out: FloatArray): void;
 }

@@ -3,8 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { gemmChoice } from './gemm-choice.js';
 import { checkGemmArgs, scaleC } from './gemm-ts.js';
-import { isShared } from './parallel.js';
-import { sharedPool } from './pool.js';
+import { isShared, sharedPool } from './pool.js';
 import type { GemmArgs } from './types.js';
 
 /* The module imports one shared memory, and this thread and each pool worker instantiate it against that

@@ -2,8 +2,7 @@
 
 import { permuteEntries, transposeCached, transposeStructure } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
-import { applyMask } from '../kernels/dropout-mask.js';
-import type { FloatArray } from '../kernels/types.js';
+import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import type { Primitive, TapeNode } from './primitives.js';
 import { allocate, type Tensor } from './tensor.js';
 
@@ -43,9 +42,14 @@ function gemm(transA: boolean, transB: boolean, m: number, n: number, k: number,
 }
 
 function columnSums(g: FloatArray, n: number, out: FloatArray): FloatArray {
-  out.fill(0);
-  for (let i = 0; i < g.length; i += n) for (let j = 0; j < n; j++) out[j] += g[i + j];
+  if (n > 0) getKernels().columnSums(g.length / n, n, g, out);
   return out;
+}
+
+function activationGrad(act: ActivationSpec, x: Tensor, out: Tensor, g: FloatArray): FloatArray[] {
+  const d = sameType(g);
+  getKernels().activationBackward(act, d.length, x.data, out.data, g, d);
+  return [d];
 }
 
 export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
@@ -101,25 +105,9 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     return [dx, dv];
   },
   // relu'(0) = 0: the subgradient PyTorch uses, so gradients match it exactly at the kink.
-  relu: ({ inputs: [x] }, _o, g) => {
-    const d = sameType(g);
-    const xd = x.data;
-    for (let i = 0; i < d.length; i++) d[i] = xd[i] > 0 ? g[i] : 0;
-    return [d];
-  },
-  elu: ({ inputs: [x], attrs: { alpha } }, out, g) => {
-    const d = sameType(g);
-    const xd = x.data;
-    const od = out.data;
-    for (let i = 0; i < d.length; i++) d[i] = xd[i] > 0 ? g[i] : g[i] * (od[i] + alpha);
-    return [d];
-  },
-  leakyRelu: ({ inputs: [x], attrs: { slope } }, _o, g) => {
-    const d = sameType(g);
-    const xd = x.data;
-    for (let i = 0; i < d.length; i++) d[i] = xd[i] > 0 ? g[i] : g[i] * slope;
-    return [d];
-  },
+  relu: ({ inputs: [x] }, out, g) => activationGrad({ kind: 'relu' }, x, out, g),
+  elu: ({ inputs: [x], attrs: { alpha } }, out, g) => activationGrad({ kind: 'elu', alpha }, x, out, g),
+  leakyRelu: ({ inputs: [x], attrs: { slope } }, out, g) => activationGrad({ kind: 'leakyRelu', slope }, x, out, g),
   exp: (_n, out, g) => [product(g, out.data)],
   log: ({ inputs: [x] }, _o, g) => {
     const d = sameType(g);
@@ -204,7 +192,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   },
   dropout: ({ attrs: { mask, scale } }, _o, g) => {
     const d = sameType(g);
-    applyMask(g, d, mask, scale, 0, d.length);
+    getKernels().applyMask(d.length, mask, scale, g, d);
     return [d];
   },
   // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row

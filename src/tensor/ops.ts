@@ -2,7 +2,7 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
-import type { FloatArray } from '../kernels/types.js';
+import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import { record } from './tape.js';
 import { allocate, shapeSize, Tensor } from './tensor.js';
 
@@ -95,11 +95,8 @@ export function scale(x: Tensor, factor: number): Tensor {
 /** x[m, n] + v[n] on every row (a bias). */
 export function addRowVec(x: Tensor, v: Tensor): Tensor {
   rowVector('addRowVec', x, v);
-  const n = x.cols;
   const out = allocate(x.dtype, x.size);
-  for (let i = 0; i < out.length; i += n) {
-    for (let j = 0; j < n; j++) out[i + j] = x.data[i + j] + v.data[j];
-  }
+  if (x.cols > 0) getKernels().addRowVec(x.size / x.cols, x.cols, x.data, v.data, out);
   return record('addRowVec', [x, v], {}, out, x.shape, undefined);
 }
 
@@ -136,21 +133,21 @@ export function headDot(x: Tensor, v: Tensor, heads: number): Tensor {
 }
 
 export function relu(x: Tensor): Tensor {
-  const { d, out } = unaryOut(x);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : 0;
-  return record('relu', [x], {}, out, x.shape, undefined);
+  return record('relu', [x], {}, activate(x, { kind: 'relu' }), x.shape, undefined);
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
-  const { d, out } = unaryOut(x);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : alpha * Math.expm1(d[i]);
-  return record('elu', [x], { alpha }, out, x.shape, undefined);
+  return record('elu', [x], { alpha }, activate(x, { kind: 'elu', alpha }), x.shape, undefined);
 }
 
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
-  const { d, out } = unaryOut(x);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : slope * d[i];
-  return record('leakyRelu', [x], { slope }, out, x.shape, undefined);
+  return record('leakyRelu', [x], { slope }, activate(x, { kind: 'leakyRelu', slope }), x.shape, undefined);
+}
+
+function activate(x: Tensor, act: ActivationSpec): FloatArray {
+  const out = allocate(x.dtype, x.size);
+  getKernels().activation(act, x.size, x.data, out);
+  return out;
 }
 
 export function exp(x: Tensor): Tensor {

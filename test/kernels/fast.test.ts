@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
-import type { FloatArray, Kernels } from '../../src/kernels/types.js';
+import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { assertClose, checkGemmCases, FLOAT_TYPES, type FloatCtor, randomArray, randomCsr, tolerance, uniform } from './fixtures.js';
 
 interface Setup {
@@ -129,6 +129,41 @@ for (const k of [fastKernels, fastTsKernels]) {
           const xr = randomArray(T, idx.length * f, rnd);
           compare(k, s, garbage(T, idx.length * f), (ks, out) => ks.gatherRows(x, f, idx, out), 'gatherRows');
           compare(k, s, randomArray(T, n * f, rnd), (ks, out) => ks.scatterAddRows(xr, f, idx, out), 'scatterAddRows');
+        }
+      }
+    });
+
+    it('activations and their gradients match the reference, with relu\'s gradient 0 at 0', () => {
+      const acts: ActivationSpec[] = [{ kind: 'relu' }, { kind: 'elu', alpha: 1.5 }, { kind: 'leakyRelu', slope: 0.2 }];
+      for (const T of FLOAT_TYPES) {
+        const n = 1001;
+        const x = randomArray(T, n, rnd).map((v, i) => (i % 7 === 0 ? 0 : 4 * v));
+        const g = randomArray(T, n, rnd);
+        const s: Setup = { T, a: randomCsr(T, 0, 0, 0, false, rnd), heads: 1, f: 1, label: `${T.name} n=${n}` };
+        for (const act of acts) {
+          const y = new T(n);
+          ref.activation(act, n, x, y);
+          compare(k, s, garbage(T, n), (ks, out) => ks.activation(act, n, x, out), `activation ${act.kind}`, 1);
+          compare(k, s, garbage(T, n), (ks, out) => ks.activationBackward(act, n, x, y, g, out), `activationBackward ${act.kind}`, 1);
+          if (act.kind === 'relu') {
+            const d = new T(n);
+            k.activationBackward(act, n, x, y, g, d);
+            assert.equal(d[0], 0, 'relu gradient at x = 0');
+          }
+        }
+      }
+    });
+
+    it('addRowVec, columnSums (over several row blocks) and applyMask match the reference', () => {
+      for (const T of FLOAT_TYPES) {
+        for (const [m, n] of [[5, 3], [2500, 7], [0, 4], [3000, 1]]) {
+          const s: Setup = { T, a: randomCsr(T, 0, 0, 0, false, rnd), heads: 1, f: n, label: `${T.name} ${m}x${n}` };
+          const x = randomArray(T, m * n, rnd);
+          const v = randomArray(T, n, rnd);
+          compare(k, s, garbage(T, m * n), (ks, out) => ks.addRowVec(m, n, x, v, out), 'addRowVec', 1);
+          compare(k, s, garbage(T, n), (ks, out) => ks.columnSums(m, n, x, out), 'columnSums');
+          const mask = Uint8Array.from({ length: m * n }, () => (rnd() < 0.5 ? 1 : 0));
+          compare(k, s, garbage(T, m * n), (ks, out) => ks.applyMask(m * n, mask, 2.5, x, out), 'applyMask', 1);
         }
       }
     });

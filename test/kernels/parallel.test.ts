@@ -1,70 +1,118 @@
-// Row-parallel sparse kernels against the single-thread kernels, and the thread-count option.
+// Parallel kernels against the single-thread kernels (bit for bit), and the thread-count option.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CsrMatrix } from '../../src/graph/csr.js';
 import { getThreads, setThreads } from '../../src/kernels/backend.js';
 import { chunkCount } from '../../src/kernels/dropout-mask.js';
 import { fastKernels } from '../../src/kernels/fast.js';
 import { createParallelKernels, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
-import type { Kernels } from '../../src/kernels/types.js';
+import { sharedPool } from '../../src/kernels/pool.js';
+import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { randomCsr, sharedRandom, uniform } from './fixtures.js';
 
-/** fastKernels, recording the row count of every spmm / gspmm it is given and whether dropout ran on it: the
- *  parallel kernels hand this thread's row range to their base, and call the base's dropout only when they stay serial. */
-function spiedBase(): { base: Kernels; rows: number[]; serialDropouts: () => number } {
-  const rows: number[] = [];
-  let dropouts = 0;
-  const base: Kernels = {
-    ...fastKernels,
-    spmm: (a, x, f, out) => { rows.push(a.rows); fastKernels.spmm(a, x, f, out); },
-    gspmm: (a, w, heads, x, f, out) => { rows.push(a.rows); fastKernels.gspmm(a, w, heads, x, f, out); },
-    dropout: (...args) => { dropouts++; fastKernels.dropout(...args); },
-  };
-  return { base, rows, serialDropouts: () => dropouts };
+const THREADS = 2;
+
+/** A copy of `a` in shared memory (TypedArray.map returns an unshared array). */
+function inShared(a: Float32Array): Float32Array {
+  const c = new Float32Array(new SharedArrayBuffer(a.byteLength));
+  c.set(a);
+  return c;
 }
 
-/** Asserts the case is big enough for the parallel path and that this thread ran only its own part of the rows. */
-function assertSplit(a: CsrMatrix, f: number, rows: number[]): void {
-  assert.ok(a.indptr[a.rows] * f >= MIN_WORK, `nnz * f = ${a.indptr[a.rows] * f} is below MIN_WORK = ${MIN_WORK}`);
-  assert.ok(rows.length > 0 && rows.every((r) => r < a.rows), `this thread's row counts ${rows.join(', ')} of ${a.rows}`);
+/** Runs `call` with the single-thread kernels and with the parallel ones, each on its own shared copy of `start`
+ *  (kernels that accumulate read it), and asserts that the parallel call was split between threads and gave the
+ *  same bits. */
+function assertSplitAndSame(par: Kernels, what: string, work: number, start: Float32Array, call: (k: Kernels, out: FloatArray) => void): void {
+  assert.ok(work >= MIN_WORK, `${what}: work ${work} is below MIN_WORK = ${MIN_WORK}`);
+  const want = inShared(start);
+  call(fastKernels, want);
+  const got = inShared(start);
+  const pool = sharedPool(THREADS);
+  const before = pool.dispatched;
+  call(par, got);
+  assert.equal(pool.dispatched - before, THREADS - 1, `${what}: parts handed to workers`);
+  assert.deepEqual(got, want, what);
 }
 
-describe('row-parallel sparse kernels', () => {
-  const spy = spiedBase();
-  const par = createParallelKernels(spy.base, 2);
+describe('parallel kernels', () => {
+  const par = createParallelKernels(fastKernels, THREADS);
   const rnd = uniform(7);
   const a = randomCsr(Float32Array, 3000, 2500, 24, true, rnd);
+  const nnz = a.indptr[a.rows];
+  const f = 64;
 
-  it('spmm splits the rows between threads and gives bit-identical results to the single-thread kernel', () => {
-    const f = 64;
-    const x = sharedRandom(a.cols * f, rnd);
-    const want = new Float32Array(a.rows * f);
-    fastKernels.spmm(a, x, f, want);
-    const got = sharedRandom(a.rows * f, rnd);
-    spy.rows.length = 0;
-    par.spmm(a, x, f, got);
-    assertSplit(a, f, spy.rows);
-    assert.deepEqual(got, want);
-  });
-
-  it('gspmm with four heads splits the rows between threads and gives bit-identical results to the single-thread kernel', () => {
-    const f = 64;
+  it('spmm, spmmT, gspmm and gspmmT (four heads) give the single-thread bits', () => {
     const heads = 4;
     const x = sharedRandom(a.cols * f, rnd);
-    const w = sharedRandom(a.indptr[a.rows] * heads, rnd);
-    const want = new Float32Array(a.rows * f);
-    fastKernels.gspmm(a, w, heads, x, f, want);
-    const got = sharedRandom(a.rows * f, rnd);
-    spy.rows.length = 0;
-    par.gspmm(a, w, heads, x, f, got);
-    assertSplit(a, f, spy.rows);
-    assert.deepEqual(got, want);
+    const y = sharedRandom(a.rows * f, rnd);
+    const w = sharedRandom(nnz * heads, rnd);
+    assertSplitAndSame(par, 'spmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.spmm(a, x, f, out));
+    assertSplitAndSame(par, 'gspmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.gspmm(a, w, heads, x, f, out));
+    assertSplitAndSame(par, 'spmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.spmmT(a, y, f, out));
+    assertSplitAndSame(par, 'gspmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, heads, y, f, out));
+    assertSplitAndSame(par, 'gspmmT one head', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, 1, y, f, out));
+  });
+
+  it('sddmmDot, sddmmAdd, edgeSoftmax and its backward (eight heads) give the single-thread bits', () => {
+    const heads = 8;
+    const b = randomCsr(Float32Array, 16000, 15000, 24, false, rnd);
+    const e = b.indptr[b.rows] * heads;
+    const y = sharedRandom(b.rows * f, rnd);
+    const x = sharedRandom(b.cols * f, rnd);
+    const u = sharedRandom(b.rows * heads, rnd);
+    const v = sharedRandom(b.cols * heads, rnd);
+    const logits = inShared(sharedRandom(e, rnd).map((z) => 20 * z));
+    const g = sharedRandom(e, rnd);
+    const alpha = sharedRandom(e, rnd);
+    fastKernels.edgeSoftmax(b, logits, heads, alpha);
+    assertSplitAndSame(par, 'sddmmDot', b.indptr[b.rows] * f, sharedRandom(e, rnd), (k, out) => k.sddmmDot(b, y, x, heads, f, out));
+    assertSplitAndSame(par, 'sddmmAdd', e, sharedRandom(e, rnd), (k, out) => k.sddmmAdd(b, u, v, heads, out));
+    assertSplitAndSame(par, 'edgeSoftmax', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmax(b, logits, heads, out));
+    assertSplitAndSame(par, 'edgeSoftmaxBackward', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmaxBackward(b, alpha, g, heads, out));
+  });
+
+  it('gatherRows and scatterAddRows (repeated indices, accumulating) give the single-thread bits', () => {
+    const n = 5000;
+    const idx = Int32Array.from({ length: 20000 }, () => Math.floor(rnd() * n));
+    const x = sharedRandom(n * f, rnd);
+    const xr = sharedRandom(idx.length * f, rnd);
+    assertSplitAndSame(par, 'gatherRows', idx.length * f, sharedRandom(idx.length * f, rnd), (k, out) => k.gatherRows(x, f, idx, out));
+    assertSplitAndSame(par, 'scatterAddRows', idx.length * f, sharedRandom(n * f, rnd), (k, out) => k.scatterAddRows(xr, f, idx, out));
+  });
+
+  it('activations, their gradients, bias add, column sums and the dropout backward give the single-thread bits', () => {
+    const m = 5000;
+    const n = 256;
+    const size = m * n;
+    const x = inShared(sharedRandom(size, rnd).map((v, i) => (i % 5 === 0 ? 0 : v)));
+    const g = sharedRandom(size, rnd);
+    const bias = sharedRandom(n, rnd).slice();
+    const mask = new Uint8Array(new SharedArrayBuffer(size));
+    for (let i = 0; i < size; i++) mask[i] = rnd() < 0.5 ? 1 : 0;
+    for (const act of [{ kind: 'relu' }, { kind: 'elu', alpha: 1 }, { kind: 'leakyRelu', slope: 0.2 }] as ActivationSpec[]) {
+      const y = sharedRandom(size, rnd);
+      fastKernels.activation(act, size, x, y);
+      assertSplitAndSame(par, `activation ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activation(act, size, x, out));
+      assertSplitAndSame(par, `activationBackward ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activationBackward(act, size, x, y, g, out));
+    }
+    assertSplitAndSame(par, 'addRowVec', size, sharedRandom(size, rnd), (k, out) => k.addRowVec(m, n, x, bias, out));
+    assertSplitAndSame(par, 'columnSums', size, sharedRandom(n, rnd), (k, out) => k.columnSums(m, n, g, out));
+    assertSplitAndSame(par, 'applyMask', size, sharedRandom(size, rnd), (k, out) => k.applyMask(size, mask, 2, g, out));
+  });
+
+  it('stays on the calling thread for small work and for arrays outside shared memory', () => {
+    const pool = sharedPool(THREADS);
+    const before = pool.dispatched;
+    const small = randomCsr(Float32Array, 100, 100, 5, true, rnd);
+    par.spmm(small, sharedRandom(100 * 4, rnd), 4, sharedRandom(100 * 4, rnd));
+    const size = MIN_WORK * 2;
+    par.activation({ kind: 'relu' }, size, new Float32Array(size), new Float32Array(size));
+    assert.equal(pool.dispatched, before);
   });
 
   it('dropout draws the same mask and output on two threads as on one, keeping about 1 - p', () => {
     const n = (1 << 20) + 12345;
-    assert.ok(n >= MIN_WORK && chunkCount(n) >= 2, 'large enough for two threads');
+    assert.ok(chunkCount(n) >= THREADS, 'enough chunks for two threads');
     const x = sharedRandom(n, rnd);
     const seed = Int32Array.of(5, -7, 99, 123456);
     for (const p of [0.5, 0.6]) {
@@ -72,11 +120,10 @@ describe('row-parallel sparse kernels', () => {
       const outOne = new Float32Array(n);
       fastKernels.dropout(n, p, 1 / (1 - p), seed, maskOne, x, outOne);
       const maskTwo = new Uint8Array(new SharedArrayBuffer(n));
-      const outTwo = sharedRandom(n, rnd);
-      par.dropout(n, p, 1 / (1 - p), seed, maskTwo, x, outTwo);
-      assert.equal(spy.serialDropouts(), 0, 'the parallel dropout stayed on one thread');
+      assertSplitAndSame(par, `dropout p = ${p}`, n, sharedRandom(n, rnd), (k, out) => {
+        k.dropout(n, p, 1 / (1 - p), seed, k === par ? maskTwo : new Uint8Array(n), x, out);
+      });
       assert.deepEqual(maskTwo, maskOne);
-      assert.deepEqual(outTwo, outOne);
       const kept = maskOne.reduce((s, v) => s + v, 0) / n;
       assert.ok(Math.abs(kept - (1 - p)) < 0.003, `p = ${p}: kept ${kept}`);
       // (a dropped negative value gives -0, which === 0)
@@ -89,9 +136,8 @@ describe('row-parallel sparse kernels', () => {
     assert.equal(b.length, 4);
     assert.equal(b[0], 0);
     assert.equal(b[3], a.rows);
-    const total = a.indptr[a.rows];
     for (let p = 0; p < 3; p++) {
-      const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / total;
+      const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / nnz;
       assert.ok(Math.abs(share - 1 / 3) < 0.02, `part ${p} holds ${share} of the entries`);
     }
   });
