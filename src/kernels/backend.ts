@@ -8,6 +8,7 @@ import { referenceKernels } from './reference.js';
 import { checkThreadCount, parseThreadCount } from './threads.js';
 import type { Kernels } from './types.js';
 import { getWasmGemmThreads, loadWasmGemm, setWasmGemmThreads, wasmGemmUnavailableReason } from './wasm-gemm.js';
+import { loadWasmSparse } from './wasm-sparse.js';
 
 /* Environment, read once when this module is first imported:
  *   FASTGNN_BLAS             which GEMM (see gemm-choice.ts): native BLAS when it loads, else the WebAssembly SIMD
@@ -24,7 +25,7 @@ let active: Kernels = defaultKernels;
 
 function withThreads(n: number): Kernels {
   setWasmGemmThreads(n);
-  return n > 1 ? createParallelKernels(fastKernels, n) : fastKernels;
+  return n > 1 ? createParallelKernels(fastKernels, n, loadWasmSparse()) : fastKernels;
 }
 
 /** Sets how many threads the sparse kernels and the wasm GEMM use (1 = this thread only) and makes that the active

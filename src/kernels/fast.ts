@@ -8,6 +8,7 @@ import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { FloatArray, GemmArgs, Kernels } from './types.js';
 import { loadWasmGemm } from './wasm-gemm.js';
+import { loadWasmSparse, runWasmSparse, type SparseOp, type WasmSparse } from './wasm-sparse.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which keeps
  * four partial sums, and one-column spmm, which sums in a register), but: row offsets hoisted; the inner
@@ -15,7 +16,9 @@ import { loadWasmGemm } from './wasm-gemm.js';
  * matrices, f = 1 and heads = 1 take their own loops; spmm writes each output row once instead of
  * zero-filling first; spmmT / gspmmT scatter input rows into the output (the autograd rules instead gather over a
  * cached transpose, see grad-rules.ts; these two serve callers without one, and the kernel benchmark).
- * Every loop indexes plain numbers, so one code path serves Float32Array and Float64Array. */
+ * Every loop indexes plain numbers, so one code path serves Float32Array and Float64Array. Float32 SpMM and
+ * one-head GSpMM (and their transposes) go to the WebAssembly SIMD kernels of wasm-sparse.ts when they load
+ * (fastKernels; fastTsKernels never uses them): several times faster, summed in float32. */
 
 /** out[o : o+f] = v * x[s : s+f] (v = 1: a copy); unrolled by four, which V8 does not do by itself. */
 function scaledCopy(out: FloatArray, o: number, v: number, x: FloatArray, s: number, f: number): void {
@@ -179,25 +182,14 @@ function headWidth(f: number, heads: number, kernel: string): number {
   return f / heads;
 }
 
-function spmm(a: CsrMatrix, x: FloatArray, f: number, out: FloatArray): void {
-  aggregateRows(a, a.values, x, f, out);
-}
 
-function spmmT(a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): void {
-  spmmTRange(a, a.values, y, f, out, 0, a.cols);
-}
-
-function gspmm(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: number, out: FloatArray): void {
-  if (heads === 1) return aggregateRows(a, w, x, f, out);
+/** gspmm with several heads (one head is a weighted SpMM). */
+function gspmmHeads(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: number, out: FloatArray): void {
   const c = headWidth(f, heads, 'gspmm');
   const { rows, indptr, indices } = a;
   for (let i = 0; i < rows; i++) {
     for (let h = 0; h < heads; h++) accumulateBlock(indices, indptr[i], indptr[i + 1], w, heads, h, x, f, out, i * f, h * c, h * c + c);
   }
-}
-
-function gspmmT(a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): void {
-  gspmmTRange(a, w, heads, y, f, out, 0, a.cols);
 }
 
 /** Rows [j0, j1) of gspmmT's output, scattered as spmmTRange does. */
@@ -351,11 +343,29 @@ export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, o
   }
 }
 
-/** The tuned kernels with the given GEMM. */
-function withGemm(name: string, gemm: (g: GemmArgs) => void): Kernels {
+/** The tuned kernels with the given GEMM, and SpMM / GSpMM with one head (and their transposes) through the wasm
+ *  SpMM when `sparse` is given and takes the operands. */
+function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSparse | null): Kernels {
+  const wasm = (op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): boolean => {
+    const job = sparse?.prepare(op, a, vals, input, f, out);
+    if (job) runWasmSparse(job, 0, op === 'gather' ? a.rows : a.cols);
+    return !!job;
+  };
   return {
-    name, gemm, spmm, spmmT, gspmm, gspmmT, sddmmDot, sddmmAdd,
-    edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
+    name, gemm, sddmmDot, sddmmAdd, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
+    spmm: (a, x, f, out) => {
+      if (!wasm('gather', a, a.values, x, f, out)) aggregateRows(a, a.values, x, f, out);
+    },
+    spmmT: (a, y, f, out) => {
+      if (!wasm('scatter', a, a.values, y, f, out)) spmmTRange(a, a.values, y, f, out, 0, a.cols);
+    },
+    gspmm: (a, w, heads, x, f, out) => {
+      if (heads !== 1) gspmmHeads(a, w, heads, x, f, out);
+      else if (!wasm('gather', a, w, x, f, out)) aggregateRows(a, w, x, f, out);
+    },
+    gspmmT: (a, w, heads, y, f, out) => {
+      if (heads !== 1 || !wasm('scatter', a, w, y, f, out)) gspmmTRange(a, w, heads, y, f, out, 0, a.cols);
+    },
     // the chunked loop is already as direct as it gets on one thread; its reference twin is the same function
     dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
     applyMask: (n, mask, scale, g, out) => applyMask(g, out, mask, scale, 0, n),
@@ -366,18 +376,19 @@ function withGemm(name: string, gemm: (g: GemmArgs) => void): Kernels {
   };
 }
 
-/** Tuned kernels with the pure-TypeScript GEMM (never touches native code). */
-export const fastTsKernels: Kernels = withGemm('fast-ts', gemmTs);
+/** Tuned kernels in TypeScript only: the TypeScript GEMM and sparse loops (never touches native code or wasm). */
+export const fastTsKernels: Kernels = withKernels('fast-ts', gemmTs, null);
 
 /** Tuned kernels whose GEMM goes to `blas` (native BLAS or the wasm GEMM), falling back to gemm-ts for the
- *  operand types it declines (mixed types; for wasm, anything but float32). */
-export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null): Kernels {
-  if (blas === null) return withGemm('fast', gemmTs);
-  return withGemm('fast', (g) => {
+ *  operand types it declines (mixed types; for wasm, anything but float32), and whose float32 SpMM goes to
+ *  `sparse` (the wasm SpMM) when given. */
+export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null, sparse: WasmSparse | null = null): Kernels {
+  if (blas === null) return withKernels('fast', gemmTs, sparse);
+  return withKernels('fast', (g) => {
     if (!blas.gemm(g)) gemmTs(g);
-  });
+  }, sparse);
 }
 
 /** The tuned kernels, GEMM through native BLAS when loadBlas() succeeds at start-up, else through WebAssembly
- *  SIMD when loadWasmGemm() does, else gemm-ts. */
-export const fastKernels: Kernels = createFastKernels(loadBlas() ?? loadWasmGemm());
+ *  SIMD when loadWasmGemm() does, else gemm-ts; SpMM through the wasm SpMM when loadWasmSparse() succeeds. */
+export const fastKernels: Kernels = createFastKernels(loadBlas() ?? loadWasmGemm(), loadWasmSparse());

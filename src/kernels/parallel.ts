@@ -7,6 +7,7 @@ import { columnSumBlocks, combineColumnSums } from './elementwise.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
+import type { SparseOp, WasmSparse } from './wasm-sparse.js';
 
 /** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
  *  microseconds). */
@@ -74,10 +75,11 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
 
 /** `base` with its memory-bound kernels spread over `threads` threads when the work is large and the arrays they
  *  write live in shared memory (tensors of fastgnn's own allocator do); the GEMM and the fused GAT attention stay
- *  `base`'s. Every part runs the single-thread loops of fast.ts / elementwise.ts on its range, each output value is
- *  computed in the same order as on one thread (scatters are split by output rows; column sums add fixed blocks),
- *  so results have the same bits for any thread count. */
-export function createParallelKernels(base: Kernels, threads: number): Kernels {
+ *  `base`'s. Float32 SpMM / GSpMM with one head and their transposes go through `sparse` (the wasm SpMM) when given,
+ *  the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range. Every output
+ *  value is computed in the same order as on one thread (scatters are split by output rows; column sums add fixed
+ *  blocks), so results have the same bits for any thread count. */
+export function createParallelKernels(base: Kernels, threads: number, sparse: WasmSparse | null = null): Kernels {
   let pool: KernelPool | null = null;
   const split = <K extends PartName>(part: K, args: PartArgs[K], bounds: number[]): void => {
     pool ??= sharedPool(threads);
@@ -90,24 +92,30 @@ export function createParallelKernels(base: Kernels, threads: number): Kernels {
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows];
+  /** splits the product over the wasm SpMM and returns true, or returns false when it does not take the operands */
+  const wasm = (op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): boolean => {
+    const job = sparse?.prepare(op, a, vals, input, f, out);
+    if (job) split('wasmSparse', job, op === 'gather' ? byRows(a) : splitColumns(a, threads));
+    return !!job;
+  };
   return {
     ...base,
     name: `${base.name}+${threads}threads`,
     spmm(a, x, f, out) {
       if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
-      split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
+      if (!wasm('gather', a, a.values, x, f, out)) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     gspmm(a, w, heads, x, f, out) {
       if (!worth(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
-      split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
+      if (heads !== 1 || !wasm('gather', a, w, x, f, out)) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
     },
     spmmT(a, y, f, out) {
       if (!worth(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
-      split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
+      if (!wasm('scatter', a, a.values, y, f, out)) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
     },
     gspmmT(a, w, heads, y, f, out) {
       if (!worth(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
-      split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
+      if (heads !== 1 || !wasm('scatter', a, w, y, f, out)) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
     },
     sddmmDot(a, y, x, heads, f, out) {
       if (!worth(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);

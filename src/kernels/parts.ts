@@ -6,6 +6,7 @@ import { applyMask, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, columnSumRange } from './elementwise.js';
 import { fastTsKernels, gspmmTRange, scatterAddRowsRange, spmmTRange } from './fast.js';
 import type { ActivationSpec, FloatArray } from './types.js';
+import { runWasmSparse, type WasmSparseJob } from './wasm-sparse.js';
 
 /** The arguments of each parallel kernel, as in the Kernels interface (plus the column sums' per-block partials).
  *  Every array is sent to a worker by structured clone: the ones it writes must be in shared memory. */
@@ -26,6 +27,8 @@ export interface PartArgs {
   activationBackward: { act: ActivationSpec; x: FloatArray; y: FloatArray; g: FloatArray; out: FloatArray };
   addRowVec: { n: number; x: FloatArray; v: FloatArray; out: FloatArray };
   columnSums: { m: number; n: number; g: FloatArray; partials: Float64Array };
+  /** a product laid out in the wasm SpMM's memory (see wasm-sparse.ts) */
+  wasmSparse: WasmSparseJob;
 }
 
 export type PartName = keyof PartArgs;
@@ -48,8 +51,8 @@ export function rowSlice(a: CsrMatrix, r0: number, r1: number): CsrMatrix {
 const k = fastTsKernels;
 
 /** The runner of each part. Units: rows of `a` (spmm, gspmm, sddmm*, edgeSoftmax*), output rows = columns of `a`
- *  (spmmT, gspmmT), rows of idx (gatherRows), output rows (scatterAddRows), dropout chunks (dropout), rows (addRowVec),
- *  row blocks (columnSums, see elementwise.ts) and elements (the rest). */
+ *  (spmmT, gspmmT), rows of idx (gatherRows), output rows (scatterAddRows, wasmSparse), dropout chunks (dropout), rows
+ *  (addRowVec), row blocks (columnSums, see elementwise.ts) and elements (the rest). */
 const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: number) => void } = {
   spmm: ({ a, x, f, out }, lo, hi) => k.spmm(rowSlice(a, lo, hi), x, f, out.subarray(lo * f, hi * f)),
   gspmm: ({ a, w, heads, x, f, out }, lo, hi) => k.gspmm(rowSlice(a, lo, hi), w, heads, x, f, out.subarray(lo * f, hi * f)),
@@ -67,6 +70,7 @@ const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: n
   activationBackward: ({ act, x, y, g, out }, lo, hi) => activationBackwardRange(act, x, y, g, out, lo, hi),
   addRowVec: ({ n, x, v, out }, lo, hi) => addRowVecRange(n, x, v, out, lo, hi),
   columnSums: ({ m, n, g, partials }, lo, hi) => columnSumRange(m, n, g, partials, lo, hi),
+  wasmSparse: runWasmSparse,
 };
 
 export function runPart(job: PartJob): void {

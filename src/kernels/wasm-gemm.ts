@@ -1,10 +1,10 @@
 // WebAssembly SIMD GEMM (source: assembly/gemm.ts): fast float32 GEMM without a native BLAS, rows split across threads.
 
-import { readFileSync } from 'node:fs';
 import { gemmChoice } from './gemm-choice.js';
 import { checkGemmArgs, scaleC } from './gemm-ts.js';
 import { isShared, sharedPool } from './pool.js';
 import type { GemmArgs } from './types.js';
+import { compileKernelModule, readWasm, reserve, threadExports, type WasmKernelModule } from './wasm-module.js';
 
 /* The module imports one shared memory, and this thread and each pool worker instantiate it against that
  * memory, so the operands are copied in once and every thread computes its own rows of C with its own work
@@ -15,9 +15,6 @@ import type { GemmArgs } from './types.js';
  * element of C is summed in the same order whatever the split, so results are bitwise the same for any thread
  * count. Float32Array operands only: gemm() returns false for anything else, and the caller uses gemm-ts. */
 
-const WASM_URL = new URL('../../wasm/gemm.wasm', import.meta.url);
-const PAGE = 65536;
-const MAX_BYTES = 2 ** 31; // memory cap: op(B), the work areas and one chunk of rows must fit
 const CHUNK_BYTES = 64 * 2 ** 20; // rows of op(A) and C copied in per chunk
 const MR = 4; // rows of the micro-kernel tile (assembly/gemm.ts)
 const MIN_PARALLEL_WORK = 1 << 21; // multiply-adds below which a GEMM stays on this thread (a hand-off costs ~50 us)
@@ -43,13 +40,10 @@ interface ChunkIo {
   i0: number; rows: number; k: number; n: number; aAt: number; cAt: number;
 }
 
-/** Rows [r0, r1) of a chunk laid out in `memory`, for a pool worker, with its work area at byte `work`; with
- *  `io` (a and c in shared memory) the thread copies its rows in and out itself. */
-export interface GemmJob {
+/** Rows [r0, r1) of a chunk laid out in the module's memory, for a pool worker, with its work area at byte `work`;
+ *  with `io` (a and c in shared memory) the thread copies its rows in and out itself. */
+export interface GemmJob extends WasmKernelModule {
   kind: 'gemm';
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  memoryId: number;
   call: GemmCall;
   r0: number;
   r1: number;
@@ -85,14 +79,8 @@ export function loadWasmGemm(): WasmGemm | null {
     unavailable = `disabled by FASTGNN_BLAS=${process.env.FASTGNN_BLAS}`;
     return null;
   }
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = new Uint8Array(readFileSync(WASM_URL));
-  } catch (e) {
-    unavailable = `cannot read ${WASM_URL.pathname} (run npm run build:wasm): ${(e as Error).message.split('\n')[0]}`;
-    return null;
-  }
-  const made = createWasmGemm(bytes);
+  const bytes = readWasm('gemm');
+  const made = typeof bytes === 'string' ? bytes : createWasmGemm(bytes);
   if (typeof made === 'string') unavailable = made;
   else loaded = made;
   return loaded;
@@ -106,26 +94,17 @@ export function wasmGemmUnavailableReason(): string | undefined {
 /** A wasm GEMM with its own shared memory from the module's bytes, or the reason it cannot run here;
  *  `chunkBytes` (tests) caps the rows of op(A) and C copied in at a time. */
 export function createWasmGemm(bytes: BufferSource, { chunkBytes = CHUNK_BYTES } = {}): WasmGemm | string {
-  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available';
-  if (!WebAssembly.validate(bytes)) return 'this WebAssembly engine cannot compile gemm.wasm (no SIMD or threads support?)';
-  let module: WebAssembly.Module;
-  let memory: WebAssembly.Memory;
+  const compiled = compileKernelModule(bytes, 'gemm');
+  if (typeof compiled === 'string') return compiled;
   let exports: GemmExports;
   try {
-    module = new WebAssembly.Module(bytes);
-    memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
-    exports = instantiate(module, memory);
+    exports = threadExports<GemmExports>(compiled);
   } catch (e) {
     return `gemm.wasm failed to load: ${(e as Error).message}`;
   }
-  const memoryId = Math.floor(Math.random() * 2 ** 31);
-  const instance = { module, memory, memoryId, exports, chunkBytes };
+  const instance = { ...compiled, exports, chunkBytes };
   const wasm: WasmGemm = { gemm: (g, threads = defaultThreads) => wasmGemm(instance, g, threads) };
   return selfTest(wasm) ? wasm : 'gemm.wasm failed its self-test';
-}
-
-function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): GemmExports {
-  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as GemmExports;
 }
 
 /** One thread's share: its rows copied in (when it copies its own), computed, and copied out. */
@@ -136,20 +115,12 @@ function runPart(x: GemmExports, mem: Float32Array, job: GemmJob): void {
   if (io) copyRowsOut(mem, io, r0, r1);
 }
 
-let workerSide: { memoryId: number; exports: GemmExports } | undefined;
-
-/** Runs a pool worker's share (pool-worker.ts), instantiating the module against the job's memory once. */
+/** Runs a pool worker's share (pool-worker.ts) with this thread's instance of the module. */
 export function runGemmJob(job: GemmJob): void {
-  if (workerSide?.memoryId !== job.memoryId) {
-    workerSide = { memoryId: job.memoryId, exports: instantiate(job.module, job.memory) };
-  }
-  runPart(workerSide.exports, new Float32Array(job.memory.buffer), job);
+  runPart(threadExports<GemmExports>(job), new Float32Array(job.memory.buffer), job);
 }
 
-interface Instance {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  memoryId: number;
+interface Instance extends WasmKernelModule {
   exports: GemmExports;
   chunkBytes: number;
 }
@@ -172,8 +143,7 @@ function wasmGemm(w: Instance, g: GemmArgs, maxThreads: number): boolean {
   const aAt = align16(bAt + 4 * k * n);
   const cAt = align16(aAt + 4 * chunkRows * k);
   const end = cAt + 4 * chunkRows * n;
-  const pages = Math.ceil(end / PAGE) - w.memory.buffer.byteLength / PAGE;
-  if (end > MAX_BYTES || (pages > 0 && !grow(w.memory, pages))) return false;
+  if (!reserve(w.memory, end)) return false;
   const mem = new Float32Array(w.memory.buffer);
   if (g.transB) copyMatrix(b, 0, g.ldb, mem, bAt / 4, k, n, k);
   else copyMatrix(b, 0, g.ldb, mem, bAt / 4, n, k, n);
@@ -201,16 +171,6 @@ function wasmGemm(w: Instance, g: GemmArgs, maxThreads: number): boolean {
     if (!ownCopies) copyRowsOut(mem, io, 0, rows);
   }
   return true;
-}
-
-/** Grows the memory by `pages`, or returns false when the system will not give it that much. */
-function grow(memory: WebAssembly.Memory, pages: number): boolean {
-  try {
-    memory.grow(pages);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** dst[dOff + r * dLd + j] = src[sOff + r * sLd + j] for r < rows, j < cols. */

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getThreads, setThreads } from '../../src/kernels/backend.js';
 import { chunkCount } from '../../src/kernels/dropout-mask.js';
-import { fastKernels } from '../../src/kernels/fast.js';
+import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
 import { createParallelKernels, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
 import { sharedPool } from '../../src/kernels/pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
+import { loadWasmSparse, wasmSparseUnavailableReason } from '../../src/kernels/wasm-sparse.js';
 import { randomCsr, sharedRandom, uniform } from './fixtures.js';
 
 const THREADS = 2;
@@ -22,10 +23,10 @@ function inShared(a: Float32Array): Float32Array {
 /** Runs `call` with the single-thread kernels and with the parallel ones, each on its own shared copy of `start`
  *  (kernels that accumulate read it), and asserts that the parallel call was split between threads and gave the
  *  same bits. */
-function assertSplitAndSame(par: Kernels, what: string, work: number, start: Float32Array, call: (k: Kernels, out: FloatArray) => void): void {
+function assertSplitAndSame(par: Kernels, one: Kernels, what: string, work: number, start: Float32Array, call: (k: Kernels, out: FloatArray) => void): void {
   assert.ok(work >= MIN_WORK, `${what}: work ${work} is below MIN_WORK = ${MIN_WORK}`);
   const want = inShared(start);
-  call(fastKernels, want);
+  call(one, want);
   const got = inShared(start);
   const pool = sharedPool(THREADS);
   const before = pool.dispatched;
@@ -34,8 +35,12 @@ function assertSplitAndSame(par: Kernels, what: string, work: number, start: Flo
   assert.deepEqual(got, want, what);
 }
 
-describe('parallel kernels', () => {
-  const par = createParallelKernels(fastKernels, THREADS);
+const variants: Array<[string, Kernels, Kernels]> = [
+  ['TypeScript loops', fastTsKernels, createParallelKernels(fastTsKernels, THREADS)],
+  ['wasm SpMM', fastKernels, createParallelKernels(fastKernels, THREADS, loadWasmSparse())],
+];
+
+for (const [variant, one, par] of variants) describe(`parallel kernels (${variant})`, () => {
   const rnd = uniform(7);
   const a = randomCsr(Float32Array, 3000, 2500, 24, true, rnd);
   const nnz = a.indptr[a.rows];
@@ -46,11 +51,11 @@ describe('parallel kernels', () => {
     const x = sharedRandom(a.cols * f, rnd);
     const y = sharedRandom(a.rows * f, rnd);
     const w = sharedRandom(nnz * heads, rnd);
-    assertSplitAndSame(par, 'spmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.spmm(a, x, f, out));
-    assertSplitAndSame(par, 'gspmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.gspmm(a, w, heads, x, f, out));
-    assertSplitAndSame(par, 'spmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.spmmT(a, y, f, out));
-    assertSplitAndSame(par, 'gspmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, heads, y, f, out));
-    assertSplitAndSame(par, 'gspmmT one head', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, 1, y, f, out));
+    assertSplitAndSame(par, one, 'spmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.spmm(a, x, f, out));
+    assertSplitAndSame(par, one, 'gspmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.gspmm(a, w, heads, x, f, out));
+    assertSplitAndSame(par, one, 'spmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.spmmT(a, y, f, out));
+    assertSplitAndSame(par, one, 'gspmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, heads, y, f, out));
+    assertSplitAndSame(par, one, 'gspmmT one head', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, 1, y, f, out));
   });
 
   it('sddmmDot, sddmmAdd, edgeSoftmax and its backward (eight heads) give the single-thread bits', () => {
@@ -64,11 +69,11 @@ describe('parallel kernels', () => {
     const logits = inShared(sharedRandom(e, rnd).map((z) => 20 * z));
     const g = sharedRandom(e, rnd);
     const alpha = sharedRandom(e, rnd);
-    fastKernels.edgeSoftmax(b, logits, heads, alpha);
-    assertSplitAndSame(par, 'sddmmDot', b.indptr[b.rows] * f, sharedRandom(e, rnd), (k, out) => k.sddmmDot(b, y, x, heads, f, out));
-    assertSplitAndSame(par, 'sddmmAdd', e, sharedRandom(e, rnd), (k, out) => k.sddmmAdd(b, u, v, heads, out));
-    assertSplitAndSame(par, 'edgeSoftmax', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmax(b, logits, heads, out));
-    assertSplitAndSame(par, 'edgeSoftmaxBackward', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmaxBackward(b, alpha, g, heads, out));
+    one.edgeSoftmax(b, logits, heads, alpha);
+    assertSplitAndSame(par, one, 'sddmmDot', b.indptr[b.rows] * f, sharedRandom(e, rnd), (k, out) => k.sddmmDot(b, y, x, heads, f, out));
+    assertSplitAndSame(par, one, 'sddmmAdd', e, sharedRandom(e, rnd), (k, out) => k.sddmmAdd(b, u, v, heads, out));
+    assertSplitAndSame(par, one, 'edgeSoftmax', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmax(b, logits, heads, out));
+    assertSplitAndSame(par, one, 'edgeSoftmaxBackward', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmaxBackward(b, alpha, g, heads, out));
   });
 
   it('gatherRows and scatterAddRows (repeated indices, accumulating) give the single-thread bits', () => {
@@ -76,8 +81,8 @@ describe('parallel kernels', () => {
     const idx = Int32Array.from({ length: 20000 }, () => Math.floor(rnd() * n));
     const x = sharedRandom(n * f, rnd);
     const xr = sharedRandom(idx.length * f, rnd);
-    assertSplitAndSame(par, 'gatherRows', idx.length * f, sharedRandom(idx.length * f, rnd), (k, out) => k.gatherRows(x, f, idx, out));
-    assertSplitAndSame(par, 'scatterAddRows', idx.length * f, sharedRandom(n * f, rnd), (k, out) => k.scatterAddRows(xr, f, idx, out));
+    assertSplitAndSame(par, one, 'gatherRows', idx.length * f, sharedRandom(idx.length * f, rnd), (k, out) => k.gatherRows(x, f, idx, out));
+    assertSplitAndSame(par, one, 'scatterAddRows', idx.length * f, sharedRandom(n * f, rnd), (k, out) => k.scatterAddRows(xr, f, idx, out));
   });
 
   it('activations, their gradients, bias add, column sums and the dropout backward give the single-thread bits', () => {
@@ -91,13 +96,13 @@ describe('parallel kernels', () => {
     for (let i = 0; i < size; i++) mask[i] = rnd() < 0.5 ? 1 : 0;
     for (const act of [{ kind: 'relu' }, { kind: 'elu', alpha: 1 }, { kind: 'leakyRelu', slope: 0.2 }] as ActivationSpec[]) {
       const y = sharedRandom(size, rnd);
-      fastKernels.activation(act, size, x, y);
-      assertSplitAndSame(par, `activation ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activation(act, size, x, out));
-      assertSplitAndSame(par, `activationBackward ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activationBackward(act, size, x, y, g, out));
+      one.activation(act, size, x, y);
+      assertSplitAndSame(par, one, `activation ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activation(act, size, x, out));
+      assertSplitAndSame(par, one, `activationBackward ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activationBackward(act, size, x, y, g, out));
     }
-    assertSplitAndSame(par, 'addRowVec', size, sharedRandom(size, rnd), (k, out) => k.addRowVec(m, n, x, bias, out));
-    assertSplitAndSame(par, 'columnSums', size, sharedRandom(n, rnd), (k, out) => k.columnSums(m, n, g, out));
-    assertSplitAndSame(par, 'applyMask', size, sharedRandom(size, rnd), (k, out) => k.applyMask(size, mask, 2, g, out));
+    assertSplitAndSame(par, one, 'addRowVec', size, sharedRandom(size, rnd), (k, out) => k.addRowVec(m, n, x, bias, out));
+    assertSplitAndSame(par, one, 'columnSums', size, sharedRandom(n, rnd), (k, out) => k.columnSums(m, n, g, out));
+    assertSplitAndSame(par, one, 'applyMask', size, sharedRandom(size, rnd), (k, out) => k.applyMask(size, mask, 2, g, out));
   });
 
   it('stays on the calling thread for small work and for arrays outside shared memory', () => {
@@ -118,9 +123,9 @@ describe('parallel kernels', () => {
     for (const p of [0.5, 0.6]) {
       const maskOne = new Uint8Array(n);
       const outOne = new Float32Array(n);
-      fastKernels.dropout(n, p, 1 / (1 - p), seed, maskOne, x, outOne);
+      one.dropout(n, p, 1 / (1 - p), seed, maskOne, x, outOne);
       const maskTwo = new Uint8Array(new SharedArrayBuffer(n));
-      assertSplitAndSame(par, `dropout p = ${p}`, n, sharedRandom(n, rnd), (k, out) => {
+      assertSplitAndSame(par, one, `dropout p = ${p}`, n, sharedRandom(n, rnd), (k, out) => {
         k.dropout(n, p, 1 / (1 - p), seed, k === par ? maskTwo : new Uint8Array(n), x, out);
       });
       assert.deepEqual(maskTwo, maskOne);
@@ -130,16 +135,23 @@ describe('parallel kernels', () => {
       for (let i = 0; i < n; i += 997) assert.ok(outOne[i] === (maskOne[i] ? Math.fround(x[i] * (1 / (1 - p))) : 0), `value ${i}`);
     }
   });
+});
 
+describe('parallel kernel set-up', () => {
   it('splits rows so each part holds about the same number of entries', () => {
+    const a = randomCsr(Float32Array, 3000, 2500, 24, true, uniform(8));
     const b = splitRows(a.indptr, a.rows, 3);
     assert.equal(b.length, 4);
     assert.equal(b[0], 0);
     assert.equal(b[3], a.rows);
     for (let p = 0; p < 3; p++) {
-      const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / nnz;
+      const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / a.indptr[a.rows];
       assert.ok(Math.abs(share - 1 / 3) < 0.02, `part ${p} holds ${share} of the entries`);
     }
+  });
+
+  it('loads the wasm SpMM (else the second variant above tested the TypeScript loops twice)', () => {
+    assert.ok(loadWasmSparse(), wasmSparseUnavailableReason());
   });
 
   it('rejects a thread count below 1 or above the bound', () => {
