@@ -1,5 +1,6 @@
-// Kernel benchmark: GEMM GFLOP/s against OpenBLAS, and GB/s of the memory-bound kernels (SpMM, GSpMM, edge softmax,
-// fused GAT attention, dropout, row gather) against bandwidth probes (JS triad, native copy) measured in the same run.
+// Kernel benchmark: GEMM GFLOP/s against OpenBLAS, and GB/s of the memory-bound kernels (SpMM, the fused SpMM + bias +
+// activation against its three-kernel composition, GSpMM, edge softmax, fused GAT attention, row gather, dropout and the
+// elementwise ops of a training step) against bandwidth probes (JS triad, native copy) measured in the same run.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,8 @@ import { describeBackend, getKernels, getThreads, setThreads } from '../src/kern
 import { GraphContext } from '../src/nn/graph-context.js';
 import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
-import { argFlag, argValue, formatTable } from './lib/measure.js';
-import { allocateOperands, BYTE_MODEL, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
+import { argFlag, argValue, formatTable, round } from './lib/measure.js';
+import { allocateOperands, BYTE_MODEL, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
 /* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] (--large adds a 1M-node graph: several more minutes).
@@ -72,16 +73,17 @@ async function sparseRows(large: boolean, bounds: Bounds): Promise<KernelRow[]> 
   return rows;
 }
 
-function dropoutRows(bounds: Bounds): KernelRow[] {
-  const n = 200_000 * 256;
-  const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(bytes);
-  const x = new Float32Array(shared(4 * n)).fill(1);
-  const out = new Float32Array(shared(4 * n));
-  const mask = new Uint8Array(shared(n));
+/** Dropout and the elementwise kernels of a training step on 200k x 256 values (a hidden activation's size). */
+function elementwiseRows(bounds: Bounds): KernelRow[] {
+  const [rows, width] = [200_000, 256];
+  const n = rows * width;
+  const o = allocateOperands(rows, 0, width, width);
+  const mask = new Uint8Array(new SharedArrayBuffer(n));
   const seed = Int32Array.of(1, 2, 3, 4);
-  const c: SparseCase = { kernel: 'dropout', width: 256, heads: 1, bytes: 9 * n, parallelWork: n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, x, out) };
-  const info = { name: `${n / 1e6}M values (200k x 256), p 0.5`, nodes: n, nnz: 0 };
-  return [1, PARALLEL_THREADS].flatMap((t) => runCases([c], info, t, bounds, log));
+  getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
+  const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, parallelWork: n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
+  const info = { name: `${n / 1e6}M values (${rows / 1000}k x ${width})`, nodes: n, nnz: 0 };
+  return [1, PARALLEL_THREADS].flatMap((t) => runCases([dropout, ...elementwiseCases(rows, width, o, mask)], info, t, bounds, log));
 }
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(0)}%`);
@@ -136,14 +138,19 @@ async function main(): Promise<void> {
     limit = gemmLimit(gemm);
     addFractions(gemm, limit.gflops);
   }
-  const sparse = [...(await sparseRows(large, bounds)), ...dropoutRows(bounds)];
+  const sparse = [...(await sparseRows(large, bounds)), ...elementwiseRows(bounds)];
   setThreads(threadsBefore);
 
   const kernelNames = Object.keys(getKernels());
   const unknown = kernelNames.filter((k) => !KNOWN_KERNELS.includes(k));
+  const fusedSpeedups = sparse.filter((r) => r.kernel === 'spmmBiasActivation').map((r) => {
+    const unfused = sparse.find((u) => u.kernel === 'spmm+addRowVec+activation' && u.graph === r.graph && u.width === r.width && u.threads === r.threads);
+    return { graph: r.graph, width: r.width, threads: r.threads, fusedMs: r.medianMs, unfusedMs: unfused?.medianMs, speedup: unfused && round(unfused.medianMs / r.medianMs, 2) };
+  });
   const fusions = {
     gatAttention: kernelNames.includes('gatAttention') ? 'present (benchmarked)' : 'absent',
-    spmmBiasActivation: kernelNames.some((k) => /bias|activ|relu/i.test(k)) ? 'present' : 'absent: no SpMM + bias + activation kernel in the Kernels interface',
+    spmmBiasActivation: kernelNames.includes('spmmBiasActivation') ? 'present (benchmarked against spmm + addRowVec + activation)' : 'absent',
+    fusedSpeedups,
     notBenchmarked: unknown,
   };
   console.log(`\n${header}`);
@@ -151,6 +158,8 @@ async function main(): Promise<void> {
   printSparse(sparse, bounds);
   console.log(`\nfused kernels: GAT attention ${fusions.gatAttention}; SpMM+bias+activation ${fusions.spmmBiasActivation}` +
     `${unknown.length ? `; in the interface but not benchmarked: ${unknown.join(', ')}` : ''}`);
+  console.log(formatTable(['relu(A x + b)', 'f', 'thr', 'fused ms', 'unfused ms', 'speed-up'], fusedSpeedups.map((r) =>
+    [r.graph, String(r.width), String(r.threads), r.fusedMs.toFixed(3), r.unfusedMs?.toFixed(3) ?? '-', r.speedup?.toFixed(2) ?? '-'])));
 
   mkdirSync('reports', { recursive: true });
   const report = {

@@ -2,7 +2,7 @@
 // and the minimal bytes it must move (the byte model GB/s is computed from).
 
 import type { CsrMatrix } from '../../src/graph/csr.js';
-import type { FloatArray, Kernels } from '../../src/kernels/types.js';
+import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 
 /* Byte model ("minimal bytes"): every input array read once and every output written once, float32 values and
  * int32 indices. A CSR operand costs indptr (4 (rows+1)) + indices (4 nnz) + values (4 nnz, when it has them);
@@ -10,6 +10,8 @@ import type { FloatArray, Kernels } from '../../src/kernels/types.js';
  * product is counted as the gather it equals (the scatter's read-modify-write of the output is not counted). */
 export const BYTE_MODEL: Record<string, string> = {
   spmm: 'CSR (indptr + indices + values) + gathered x rows 4*nnz*f + out 4*rows*f',
+  spmmBiasActivation: 'as spmm (the bias, 4*f, is not counted): the fused relu(A x + b)',
+  'spmm+addRowVec+activation': 'as spmmBiasActivation: the same relu(A x + b) by three kernels (its extra passes are not counted)',
   spmmT: 'CSR + gathered y rows 4*nnz*f + out 4*cols*f (as the gather with the transpose)',
   gspmm: 'indptr + indices + per-entry weights 4*nnz*heads + gathered x rows 4*nnz*f + out 4*rows*f',
   gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f',
@@ -22,6 +24,11 @@ export const BYTE_MODEL: Record<string, string> = {
   gatherRows: 'idx 4*R + source rows 4*R*f + out 4*R*f',
   scatterAddRows: 'idx 4*R + x 4*R*f + out rows read and written 8*R*f',
   dropout: 'x 4n + out 4n + mask n',
+  applyMask: 'mask n + g 4n + out 4n',
+  activation: 'x 4n + out 4n',
+  activationBackward: 'x + g + out, 4n each (relu reads no y)',
+  addRowVec: 'x 4n + out 4n (n = rows * f; the bias is not counted)',
+  columnSums: 'g 4n (n = rows * f)',
 };
 
 /** The fused GAT attention kernels, looked up by name so this bench runs whether or not a kernel set has them. */
@@ -84,18 +91,50 @@ export interface SparseCase {
   bytes: number;
   /** the size a row-parallel wrapper compares with its MIN_WORK (nnz * f for SpMM / GSpMM, n for dropout) */
   parallelWork: number;
+  /** the kernel whose parallel version decides whether a composite case runs with several threads */
+  parallelAs?: string;
   run: (k: Kernels) => void;
 }
 
 const csrBytes = (a: CsrMatrix, withValues: boolean): number => 4 * (a.rows + 1) + 4 * a.indptr[a.rows] * (withValues ? 2 : 1);
 
-/** SpMM and its transpose on the weighted matrix `a` (e.g. GCN-normalised A + I). */
+const RELU: ActivationSpec = { kind: 'relu' };
+
+/** SpMM, its transpose, and relu(A x + b) fused and by three kernels, on the weighted matrix `a` (e.g. GCN-normalised
+ *  A + I). */
 export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCase[] {
   const nnz = a.indptr[a.rows];
+  const gather = (f: number): number => csrBytes(a, true) + 4 * nnz * f + 4 * a.rows * f;
   return widths.flatMap((f) => [
-    { kernel: 'spmm', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.rows * f, parallelWork: nnz * f, run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
+    { kernel: 'spmm', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f, run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
     { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, parallelWork: nnz * f, run: (k: Kernels) => k.spmmT(a, o.y, f, o.out) },
+    {
+      kernel: 'spmmBiasActivation', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f,
+      run: (k: Kernels) => k.spmmBiasActivation(a, o.x, f, o.u, RELU, o.out),
+    },
+    {
+      kernel: 'spmm+addRowVec+activation', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f, parallelAs: 'spmm',
+      run: (k: Kernels) => {
+        const n = a.rows * f;
+        k.spmm(a, o.x, f, o.out);
+        k.addRowVec(a.rows, f, o.out, o.u, o.y);
+        k.activation(RELU, n, o.y, o.out);
+      },
+    },
   ]);
+}
+
+/** The elementwise kernels of a training step on `rows` x `width` values (an activation's size). */
+export function elementwiseCases(rows: number, width: number, o: Operands, mask: Uint8Array): SparseCase[] {
+  const n = rows * width;
+  const c = (kernel: string, bytes: number, run: (k: Kernels) => void): SparseCase => ({ kernel, width, heads: 1, bytes, parallelWork: n, run });
+  return [
+    c('activation', 8 * n, (k) => k.activation(RELU, n, o.x, o.out)),
+    c('activationBackward', 12 * n, (k) => k.activationBackward(RELU, n, o.x, o.x, o.y, o.out)),
+    c('addRowVec', 8 * n, (k) => k.addRowVec(rows, width, o.x, o.u, o.out)),
+    c('columnSums', 4 * n, (k) => k.columnSums(rows, width, o.x, o.du)),
+    c('applyMask', 9 * n, (k) => k.applyMask(n, mask, 2, o.x, o.out)),
+  ];
 }
 
 /** The GAT kernels on the attention pattern `g` (A + I, no values) with `heads` heads. */

@@ -55,7 +55,7 @@ export function runCases(cases: SparseCase[], graph: GraphInfo, threads: number,
   const k = getKernels();
   const rows: KernelRow[] = [];
   for (const c of cases) {
-    const parallel = isParallel(k, c.kernel);
+    const parallel = isParallel(k, c.parallelAs ?? c.kernel);
     if (threads > 1 && !parallel) continue;
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();

@@ -57,6 +57,17 @@ export function addRowVecRange(n: number, x: FloatArray, v: FloatArray, out: Flo
   }
 }
 
+/** dst[i, :] = act(src[i, :] + bias) for rows i in [r0, r1) of width f (dst may be src). Each row gets the bias and
+ *  then the activation while it is in cache, rounded in between as addRowVec then activation would round it. */
+export function biasActivationRows(
+  act: ActivationSpec, f: number, bias: FloatArray, src: FloatArray, dst: FloatArray, r0: number, r1: number,
+): void {
+  for (let o = r0 * f, end = r1 * f; o < end; o += f) {
+    for (let t = 0; t < f; t++) dst[o + t] = src[o + t] + bias[t];
+    activationRange(act, dst, dst, o, o + f);
+  }
+}
+
 /** Rows per block of a column sum. Blocks are summed separately (in double precision) and then added in block
  *  order, on one thread or several, so the result has the same bits for every thread count. */
 export const COLUMN_SUM_ROWS = 1024;

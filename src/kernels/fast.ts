@@ -3,12 +3,12 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
 import { applyMask, chunkCount, dropoutChunks } from './dropout-mask.js';
-import { activationBackwardRange, activationRange, addRowVecRange, columnSums } from './elementwise.js';
+import { activationBackwardRange, activationRange, addRowVecRange, biasActivationRows, columnSums } from './elementwise.js';
 import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
-import type { FloatArray, GemmArgs, Kernels } from './types.js';
+import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 import { loadWasmGemm } from './wasm-gemm.js';
-import { loadWasmSparse, runWasmSparse, type SparseOp, type WasmSparse } from './wasm-sparse.js';
+import { loadWasmSparse, runWasmSparse, type Epilogue, type SparseOp, type WasmSparse } from './wasm-sparse.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which keeps
  * four partial sums, and one-column spmm, which sums in a register), but: row offsets hoisted; the inner
@@ -143,6 +143,26 @@ function aggregateRows(a: CsrMatrix, vals: FloatArray | undefined, x: FloatArray
       scaledCopy(out, o, vals[lo], x, indices[lo] * f, f);
       for (let k = lo + 1; k < hi; k++) axpy(out, o, vals[k], x, indices[k] * f, f);
     }
+  }
+}
+
+/** Rows [r0, r1) of a CSR matrix as a matrix of its own; indptr entries stay absolute, so per-entry arrays (values,
+ *  weights, logits, outputs) are indexed as in the whole matrix. */
+export function rowSlice(a: CsrMatrix, r0: number, r1: number): CsrMatrix {
+  return { rows: r1 - r0, cols: a.cols, indptr: a.indptr.subarray(r0, r1 + 1), indices: a.indices, values: a.values };
+}
+
+/** Rows per block of the fused SpMM: a block's output rows are still in cache when the bias and activation follow. */
+const FUSED_BLOCK_ROWS = 32;
+
+/** Rows [r0, r1) of out = act(A @ x + bias), block by block. */
+export function spmmBiasActivationRows(
+  a: CsrMatrix, x: FloatArray, f: number, bias: FloatArray, act: ActivationSpec, out: FloatArray, r0: number, r1: number,
+): void {
+  for (let b0 = r0; b0 < r1; b0 += FUSED_BLOCK_ROWS) {
+    const b1 = Math.min(r1, b0 + FUSED_BLOCK_ROWS);
+    aggregateRows(rowSlice(a, b0, b1), a.values, x, f, out.subarray(b0 * f, b1 * f));
+    biasActivationRows(act, f, bias, out, out, b0, b1);
   }
 }
 
@@ -346,8 +366,10 @@ export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, o
 /** The tuned kernels with the given GEMM, and SpMM / GSpMM with one head (and their transposes) through the wasm
  *  SpMM when `sparse` is given and takes the operands. */
 function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSparse | null): Kernels {
-  const wasm = (op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): boolean => {
-    const job = sparse?.prepare(op, a, vals, input, f, out);
+  const wasm = (
+    op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
+  ): boolean => {
+    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
     if (job) runWasmSparse(job, 0, op === 'gather' ? a.rows : a.cols);
     return !!job;
   };
@@ -355,6 +377,9 @@ function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSpar
     name, gemm, sddmmDot, sddmmAdd, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
     spmm: (a, x, f, out) => {
       if (!wasm('gather', a, a.values, x, f, out)) aggregateRows(a, a.values, x, f, out);
+    },
+    spmmBiasActivation: (a, x, f, bias, act, out) => {
+      if (!wasm('gather', a, a.values, x, f, out, { bias, act })) spmmBiasActivationRows(a, x, f, bias, act, out, 0, a.rows);
     },
     spmmT: (a, y, f, out) => {
       if (!wasm('scatter', a, a.values, y, f, out)) spmmTRange(a, a.values, y, f, out, 0, a.cols);

@@ -7,7 +7,7 @@ import { columnSumBlocks, combineColumnSums } from './elementwise.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
-import type { SparseOp, WasmSparse } from './wasm-sparse.js';
+import type { Epilogue, SparseOp, WasmSparse } from './wasm-sparse.js';
 
 /** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
  *  microseconds). */
@@ -93,8 +93,10 @@ export function createParallelKernels(base: Kernels, threads: number, sparse: Wa
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows];
   /** splits the product over the wasm SpMM and returns true, or returns false when it does not take the operands */
-  const wasm = (op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): boolean => {
-    const job = sparse?.prepare(op, a, vals, input, f, out);
+  const wasm = (
+    op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
+  ): boolean => {
+    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
     if (job) split('wasmSparse', job, op === 'gather' ? byRows(a) : splitColumns(a, threads));
     return !!job;
   };
@@ -104,6 +106,12 @@ export function createParallelKernels(base: Kernels, threads: number, sparse: Wa
     spmm(a, x, f, out) {
       if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
       if (!wasm('gather', a, a.values, x, f, out)) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
+    },
+    spmmBiasActivation(a, x, f, bias, act, out) {
+      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
+      if (!wasm('gather', a, a.values, x, f, out, { bias, act })) {
+        split('spmmBiasActivation', { a: sharedCsr(a, true), x, f, bias, act, out }, byRows(a));
+      }
     },
     gspmm(a, w, heads, x, f, out) {
       if (!worth(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);

@@ -4,7 +4,7 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { applyMask, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, columnSumRange } from './elementwise.js';
-import { fastTsKernels, gspmmTRange, scatterAddRowsRange, spmmTRange } from './fast.js';
+import { fastTsKernels, gspmmTRange, rowSlice, scatterAddRowsRange, spmmBiasActivationRows, spmmTRange } from './fast.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { runWasmSparse, type WasmSparseJob } from './wasm-sparse.js';
 
@@ -12,6 +12,7 @@ import { runWasmSparse, type WasmSparseJob } from './wasm-sparse.js';
  *  Every array is sent to a worker by structured clone: the ones it writes must be in shared memory. */
 export interface PartArgs {
   spmm: { a: CsrMatrix; x: FloatArray; f: number; out: FloatArray };
+  spmmBiasActivation: { a: CsrMatrix; x: FloatArray; f: number; bias: FloatArray; act: ActivationSpec; out: FloatArray };
   gspmm: { a: CsrMatrix; w: FloatArray; heads: number; x: FloatArray; f: number; out: FloatArray };
   sddmmDot: { a: CsrMatrix; y: FloatArray; x: FloatArray; heads: number; f: number; out: FloatArray };
   sddmmAdd: { a: CsrMatrix; u: FloatArray; v: FloatArray; heads: number; out: FloatArray };
@@ -42,12 +43,6 @@ export interface PartJob<K extends PartName = PartName> {
   hi: number;
 }
 
-/** Rows [r0, r1) of a CSR matrix as a matrix of its own; indptr entries stay absolute, so per-entry arrays (values,
- *  weights, logits, outputs) are indexed as in the whole matrix. */
-export function rowSlice(a: CsrMatrix, r0: number, r1: number): CsrMatrix {
-  return { rows: r1 - r0, cols: a.cols, indptr: a.indptr.subarray(r0, r1 + 1), indices: a.indices, values: a.values };
-}
-
 const k = fastTsKernels;
 
 /** The runner of each part. Units: rows of `a` (spmm, gspmm, sddmm*, edgeSoftmax*), output rows = columns of `a`
@@ -55,6 +50,7 @@ const k = fastTsKernels;
  *  (addRowVec), row blocks (columnSums, see elementwise.ts) and elements (the rest). */
 const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: number) => void } = {
   spmm: ({ a, x, f, out }, lo, hi) => k.spmm(rowSlice(a, lo, hi), x, f, out.subarray(lo * f, hi * f)),
+  spmmBiasActivation: ({ a, x, f, bias, act, out }, lo, hi) => spmmBiasActivationRows(a, x, f, bias, act, out, lo, hi),
   gspmm: ({ a, w, heads, x, f, out }, lo, hi) => k.gspmm(rowSlice(a, lo, hi), w, heads, x, f, out.subarray(lo * f, hi * f)),
   sddmmDot: ({ a, y, x, heads, f, out }, lo, hi) => k.sddmmDot(rowSlice(a, lo, hi), y.subarray(lo * f, hi * f), x, heads, f, out),
   sddmmAdd: ({ a, u, v, heads, out }, lo, hi) => k.sddmmAdd(rowSlice(a, lo, hi), u.subarray(lo * heads, hi * heads), v, heads, out),

@@ -196,10 +196,18 @@ function columnSums(m: number, n: number, g: FloatArray, out: FloatArray): void 
   }
 }
 
+/** The unfused composition: spmm -> addRowVec -> activation. */
+function spmmBiasActivation(a: CsrMatrix, x: FloatArray, f: number, bias: FloatArray, act: ActivationSpec, out: FloatArray): void {
+  spmm(a, x, f, out);
+  addRowVec(a.rows, f, out, bias, out);
+  activation(act, a.rows * f, out, out);
+}
+
 export const referenceKernels: Kernels = {
   name: 'reference',
   gemm: referenceGemm,
   spmm,
+  spmmBiasActivation,
   spmmT,
   gspmm,
   gspmmT,

@@ -34,6 +34,9 @@ export interface Kernels {
   gemm(args: GemmArgs): void;
   /** out[rows, f] = A @ x, x is [cols, f]; uses a.values or 1 */
   spmm(a: CsrMatrix, x: FloatArray, f: number, out: FloatArray): void;
+  /** out[rows, f] = act(A @ x + bias), bias [f] added to every row: the values of spmm, then addRowVec, then
+   *  activation, in one pass over the output */
+  spmmBiasActivation(a: CsrMatrix, x: FloatArray, f: number, bias: FloatArray, act: ActivationSpec, out: FloatArray): void;
   /** out[cols, f] = A^T @ y, y is [rows, f] */
   spmmT(a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): void;
   /** out[i, h*c + t] = sum_{k in row i} w[k, h] * x[j_k, h*c + t], c = f / heads (a.values ignored) */

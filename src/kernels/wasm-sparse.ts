@@ -2,7 +2,8 @@
 // operand are copied into the module's shared memory, then each thread computes its own output rows and copies them out.
 
 import type { CsrMatrix } from '../graph/csr.js';
-import type { FloatArray } from './types.js';
+import { biasActivationRows } from './elementwise.js';
+import type { ActivationSpec, FloatArray } from './types.js';
 import { compileKernelModule, readWasm, reserve, threadExports, type WasmKernelModule } from './wasm-module.js';
 
 /* Why: a JavaScript loop spends several instructions per multiply-add (a float32 -> float64 conversion, a bounds
@@ -20,6 +21,12 @@ interface SparseExports {
 /** 'gather': out = A @ x, computed by rows of A; 'scatter': out = A^T y, computed by output rows (columns of A). */
 export type SparseOp = 'gather' | 'scatter';
 
+/** A bias and an activation applied to each output row as it is copied out (the fused SpMM + bias + activation). */
+export interface Epilogue {
+  bias: FloatArray;
+  act: ActivationSpec;
+}
+
 /** One product laid out in the module's memory: byte addresses of its arrays (values 0 when A has none), and the
  *  caller's output array, which each thread fills with its own rows. */
 export interface WasmSparseJob extends WasmKernelModule {
@@ -35,28 +42,38 @@ export interface WasmSparseJob extends WasmKernelModule {
   input: number;
   output: number;
   out: Float32Array;
+  epilogue?: Epilogue;
 }
 
 export interface WasmSparse {
   /** Copies A (with `values`, or ones when undefined) and the dense input into the memory and returns the job, or
    *  null (copying nothing) when an array is not float32 or the product does not fit. */
-  prepare(op: SparseOp, a: CsrMatrix, values: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): WasmSparseJob | null;
+  prepare(
+    op: SparseOp, a: CsrMatrix, values: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
+  ): WasmSparseJob | null;
 }
 
 const BASE = 64; // address 0 never holds an operand
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
 /** Computes output rows [lo, hi) of the job (rows of A for 'gather', columns for 'scatter') on this thread and
- *  copies them into job.out. */
+ *  copies them into job.out, through the epilogue when it has one. */
 export function runWasmSparse(job: WasmSparseJob, lo: number, hi: number): void {
   const x = threadExports<SparseExports>(job);
   const { f, e0, indptr, indices, values, input, output } = job;
   if (job.op === 'gather') x.gather(lo, hi, f, e0, indptr, indices, values, input, output);
   else x.scatter(job.rows, lo, hi, f, e0, indptr, indices, values, input, output);
-  job.out.set(new Float32Array(job.memory.buffer, output + 4 * lo * f, (hi - lo) * f), lo * f);
+  if (job.epilogue) {
+    const rows = new Float32Array(job.memory.buffer, output, hi * f);
+    biasActivationRows(job.epilogue.act, f, job.epilogue.bias, rows, job.out, lo, hi);
+  } else {
+    job.out.set(new Float32Array(job.memory.buffer, output + 4 * lo * f, (hi - lo) * f), lo * f);
+  }
 }
 
-function prepare(m: WasmKernelModule, op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray): WasmSparseJob | null {
+function prepare(
+  m: WasmKernelModule, op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
+): WasmSparseJob | null {
   if (!(input instanceof Float32Array && out instanceof Float32Array) || (vals !== undefined && !(vals instanceof Float32Array))) return null;
   const e0 = a.indptr[0];
   const e1 = a.indptr[a.rows];
@@ -73,7 +90,7 @@ function prepare(m: WasmKernelModule, op: SparseOp, a: CsrMatrix, vals: FloatArr
   new Int32Array(buffer, indices, e1 - e0).set(a.indices.subarray(e0, e1));
   if (vals) new Float32Array(buffer, values, e1 - e0).set(vals.subarray(e0, e1));
   new Float32Array(buffer, inputAt, inRows * f).set(input.subarray(0, inRows * f));
-  return { ...m, op, rows: a.rows, f, e0, indptr, indices, values: vals ? values : 0, input: inputAt, output, out };
+  return { ...m, op, rows: a.rows, f, e0, indptr, indices, values: vals ? values : 0, input: inputAt, output, out, epilogue };
 }
 
 /** A 3 x 4 matrix with an empty row and a repeated column, times small integers both ways (exact in float32). */

@@ -2,8 +2,9 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { Rng } from '../graph/rng.js';
+import type { ActivationSpec } from '../kernels/types.js';
 import { SparseInput, type NodeInput } from '../tensor/compose.js';
-import { dropout, elu, keepMask, relu } from '../tensor/ops.js';
+import { activation, dropout, keepMask } from '../tensor/ops.js';
 import type { DType, Tensor } from '../tensor/tensor.js';
 import type { GraphContext } from './graph-context.js';
 import type { GraphConv } from './layers/conv.js';
@@ -129,13 +130,13 @@ export class GNN extends Module {
    *  the last convolution of a model without a linear head. Layer-wise inference calls this chunk by chunk. */
   layer(l: number, h: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
     const c = this.config;
-    let y = this.convs[l].forward(h, ctx, rows);
-    if (l < this.convs.length - 1 || this.head) {
-      if (this.norms[l]) y = this.norms[l].forward(y);
-      y = c.activation === 'elu' ? elu(y) : relu(y);
-      y = this.drop(y, c.dropout) as Tensor;
-    }
-    return y;
+    const conv = this.convs[l];
+    if (l === this.convs.length - 1 && !this.head) return conv.forward(h, ctx, rows);
+    const act: ActivationSpec = c.activation === 'elu' ? { kind: 'elu', alpha: 1 } : { kind: 'relu' };
+    const norm = this.norms[l];
+    // with nothing between the convolution and the activation, the convolution may fuse the two (GCNConv does)
+    const y = norm ? activation(norm.forward(conv.forward(h, ctx, rows)), act) : conv.forwardActivated(h, ctx, act, rows);
+    return this.drop(y, c.dropout) as Tensor;
   }
 
   private drop(x: NodeInput, p: number): NodeInput {

@@ -142,6 +142,13 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().spmm(transposeCached(a), g, out.cols, d);
     return [d];
   },
+  // act(z) > 0 exactly when z > 0 (see the attrs), so out stands in for the pre-activation z nobody kept
+  spmmBiasActivation: ({ inputs: [x, bias], attrs: { a, act } }, out, g, needs) => {
+    const [dz] = activationGrad(act, out, out, g);
+    let dx: FloatArray | null = null;
+    if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = like(x)));
+    return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];
+  },
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
     const f = out.cols;
     let dw: FloatArray | null = null;

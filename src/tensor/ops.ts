@@ -144,6 +144,15 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   return record('leakyRelu', [x], { slope }, activate(x, { kind: 'leakyRelu', slope }), x.shape, undefined);
 }
 
+/** relu, elu or leakyRelu, as `act` says. */
+export function activation(x: Tensor, act: ActivationSpec): Tensor {
+  switch (act.kind) {
+    case 'relu': return relu(x);
+    case 'elu': return elu(x, act.alpha);
+    case 'leakyRelu': return leakyRelu(x, act.slope);
+  }
+}
+
 function activate(x: Tensor, act: ActivationSpec): FloatArray {
   const out = allocate(x.dtype, x.size);
   getKernels().activation(act, x.size, x.data, out);
@@ -219,6 +228,20 @@ export function spmm(a: CsrMatrix, x: Tensor): Tensor {
   const out = allocate(x.dtype, a.rows * f);
   getKernels().spmm(a, x.data, f, out);
   return record('spmm', [x], { a }, out, [a.rows, f], undefined);
+}
+
+/** act(A @ x + bias) in one pass over the output (the values of spmm, addRowVec, then the activation); `act` must
+ *  keep the sign (relu, elu with alpha >= 0, leakyRelu with slope >= 0), see the primitive's attributes. */
+export function spmmBiasActivation(a: CsrMatrix, x: Tensor, bias: Tensor, act: ActivationSpec): Tensor {
+  const f = sparseRows('spmmBiasActivation', a, x);
+  if (bias.size !== f) throw new Error(`spmmBiasActivation: bias has ${bias.size} values, expected the ${f} columns of x`);
+  sameDtype('spmmBiasActivation', x, bias);
+  if ((act.kind === 'elu' && !(act.alpha >= 0)) || (act.kind === 'leakyRelu' && !(act.slope >= 0))) {
+    throw new Error(`spmmBiasActivation: ${act.kind} must keep the sign of its input (alpha / slope >= 0), got ${JSON.stringify(act)}`);
+  }
+  const out = allocate(x.dtype, a.rows * f);
+  getKernels().spmmBiasActivation(a, x.data, f, bias.data, act, out);
+  return record('spmmBiasActivation', [x, bias], { a, act }, out, [a.rows, f], undefined);
 }
 
 /** Sparse matrix with learned per-edge, per-head weights w [nnz, heads] times x [cols, f]. */

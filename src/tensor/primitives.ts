@@ -1,7 +1,7 @@
 // The short list of primitives with hand-written backward rules; every other op is composed from these.
 
 import type { CsrMatrix } from '../graph/csr.js';
-import type { FloatArray } from '../kernels/types.js';
+import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import type { Tensor } from './tensor.js';
 
 export const PRIMITIVES = [
@@ -23,6 +23,7 @@ export const PRIMITIVES = [
   'logSoftmax',
   'nllLoss',
   'spmm',
+  'spmmBiasActivation',
   'gspmm',
   'sddmmAdd',
   'edgeSoftmax',
@@ -59,6 +60,9 @@ export interface PrimitiveAttrs {
   nllLoss: { rows: Int32Array; targets: Int32Array; weights?: Float32Array | Float64Array };
   /** constant sparse matrix times the dense input */
   spmm: { a: CsrMatrix };
+  /** act(A @ x + bias) in one pass; inputs [x, bias]. act must keep the sign (act(z) > 0 exactly when z > 0: relu,
+   *  elu with alpha >= 0, leakyRelu with slope >= 0), so the backward rule reads the derivative off the output */
+  spmmBiasActivation: { a: CsrMatrix; act: ActivationSpec };
   /** per-edge, per-head weights (input 0) times dense node rows (input 1) */
   gspmm: { a: CsrMatrix; heads: number };
   sddmmAdd: { a: CsrMatrix; heads: number };

@@ -66,6 +66,17 @@ for (const k of [fastKernels, fastTsKernels]) {
       }
     });
 
+    it('spmmBiasActivation matches the unfused reference composition for every activation', () => {
+      const acts: ActivationSpec[] = [{ kind: 'relu' }, { kind: 'elu', alpha: 1 }, { kind: 'leakyRelu', slope: 0.2 }];
+      for (const s of all) {
+        const { T, a, f } = s;
+        const x = randomArray(T, a.cols * f, rnd);
+        const bias = randomArray(T, f, rnd);
+        const act = acts[s.label.length % 3];
+        compare(k, s, garbage(T, a.rows * f), (ks, out) => ks.spmmBiasActivation(a, x, f, bias, act, out), `spmmBiasActivation ${act.kind}`);
+      }
+    });
+
     it('gspmm and gspmmT match the reference per head and ignore a.values', () => {
       for (const s of all) {
         const { T, a, heads, f } = s;

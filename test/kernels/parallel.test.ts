@@ -46,12 +46,16 @@ for (const [variant, one, par] of variants) describe(`parallel kernels (${varian
   const nnz = a.indptr[a.rows];
   const f = 64;
 
-  it('spmm, spmmT, gspmm and gspmmT (four heads) give the single-thread bits', () => {
+  it('spmm, spmmBiasActivation, spmmT, gspmm and gspmmT (four heads) give the single-thread bits', () => {
     const heads = 4;
     const x = sharedRandom(a.cols * f, rnd);
     const y = sharedRandom(a.rows * f, rnd);
     const w = sharedRandom(nnz * heads, rnd);
     assertSplitAndSame(par, one, 'spmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.spmm(a, x, f, out));
+    const bias = sharedRandom(f, rnd).slice();
+    for (const act of [{ kind: 'relu' }, { kind: 'elu', alpha: 1 }] as ActivationSpec[]) {
+      assertSplitAndSame(par, one, `spmmBiasActivation ${act.kind}`, nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.spmmBiasActivation(a, x, f, bias, act, out));
+    }
     assertSplitAndSame(par, one, 'gspmm', nnz * f, sharedRandom(a.rows * f, rnd), (k, out) => k.gspmm(a, w, heads, x, f, out));
     assertSplitAndSame(par, one, 'spmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.spmmT(a, y, f, out));
     assertSplitAndSame(par, one, 'gspmmT', nnz * f, sharedRandom(a.cols * f, rnd), (k, out) => k.gspmmT(a, w, heads, y, f, out));

@@ -32,6 +32,10 @@ describe('layer gradients match finite differences', () => {
   it('BatchNorm in eval mode', () => { const l = new BatchNorm(5, 1e-5, 0.1, 'float64').eval(); checkModule(l, (x) => l.forward(x)); });
   it('GCNConv', () => { const l = new GCNConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx)); });
   it('GCNConv on output rows only', () => { const l = new GCNConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx, rows)); });
+  it('GCNConv with a fused elu, on output rows only', () => {
+    const l = new GCNConv(5, 3, opts());
+    checkModule(l, (x) => l.forwardActivated(x, ctx, { kind: 'elu', alpha: 1 }, rows));
+  });
   it('SAGEConv', () => { const l = new SAGEConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx)); });
   it('SAGEConv on output rows only', () => { const l = new SAGEConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx, rows)); });
   it('GATConv with concatenated heads', () => { const l = new GATConv(5, 2, { heads: 3, ...opts() }).eval(); checkModule(l, (x) => l.forward(x, ctx)); });

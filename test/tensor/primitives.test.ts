@@ -4,9 +4,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   addRowVec, batchNorm, headDot, dropout, edgeSoftmax, elu, exp, gatAttention, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
-  matmul, mul, mulRowVec, nllLoss, PRIMITIVES, relu, reshape, scale, scatterAddRows, sddmmAdd, spmm, sub, add, sum,
-  type Primitive,
+  matmul, mul, mulRowVec, nllLoss, PRIMITIVES, relu, reshape, scale, scatterAddRows, sddmmAdd, spmm, spmmBiasActivation, sub, add, sum,
+  Tensor, type Primitive,
 } from '../../src/tensor/index.js';
+import { selectRows } from '../../src/nn/graph-context.js';
 import { gradcheck, randomLeaf } from '../helpers/gradcheck.js';
 import { csrFromEdges, SMALL_EDGES } from '../helpers/graphs.js';
 
@@ -53,6 +54,16 @@ const cases: Record<Primitive, Array<[string, () => void]>> = {
     () => gradcheck((x) => nllLoss(logSoftmax(x), Int32Array.of(0, 2, 3), Int32Array.of(4, 0, 1), Float64Array.of(0.5, 2, 1.25)), [randomLeaf([4, 5], 1)]),
   ]],
   spmm: [['weighted graph', () => gradcheck((x) => spmm(A, x), [randomLeaf([12, 3], 1)])]],
+  spmmBiasActivation: [
+    ...([{ kind: 'relu' }, { kind: 'elu', alpha: 1.3 }, { kind: 'leakyRelu', slope: 0.2 }] as const).map((act): [string, () => void] => [
+      `${act.kind}, weighted graph`,
+      () => gradcheck((x, b) => spmmBiasActivation(A, x, b, act), [randomLeaf([12, 3], 1), randomLeaf([3], 2)]),
+    ]),
+    ['relu, four output rows of an unweighted graph', () => {
+      const rows = selectRows(A_UNWEIGHTED, Int32Array.of(5, 0, 11, 3));
+      gradcheck((x, b) => spmmBiasActivation(rows, x, b, { kind: 'relu' }), [randomLeaf([12, 3], 3), randomLeaf([3], 4)]);
+    }],
+  ],
   gspmm: [
     ['one head', () => gradcheck((w, x) => gspmm(A_UNWEIGHTED, w, x, 1), [randomLeaf([E, 1], 1), randomLeaf([12, 3], 2)])],
     ['three heads', () => gradcheck((w, x) => gspmm(A_UNWEIGHTED, w, x, 3), [randomLeaf([E, 3], 1), randomLeaf([12, 6], 2)])],
@@ -107,6 +118,21 @@ describe('forward values', () => {
       assert.ok(Math.abs(y.data[i] - x.data[i] / 0.7) < 1e-12);
     }
     assert.ok(Math.abs(kept / x.size - 0.7) < 0.02, `kept fraction ${kept / x.size}`);
+  });
+  it('spmmBiasActivation has the bits of spmm, addRowVec and the activation in float32 and float64', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = Tensor.fromArray(randomLeaf([12, 5], 6).data, [12, 5], dtype);
+      const b = Tensor.fromArray(randomLeaf([5], 7).data, [5], dtype);
+      const z = addRowVec(spmm(A, x), b);
+      assert.deepEqual(spmmBiasActivation(A, x, b, { kind: 'relu' }).data, relu(z).data, `${dtype} relu`);
+      assert.deepEqual(spmmBiasActivation(A, x, b, { kind: 'elu', alpha: 1 }).data, elu(z).data, `${dtype} elu`);
+      assert.deepEqual(spmmBiasActivation(A, x, b, { kind: 'leakyRelu', slope: 0.1 }).data, leakyRelu(z, 0.1).data, `${dtype} leakyRelu`);
+    }
+  });
+  it('spmmBiasActivation rejects a bias of the wrong width and an activation that flips signs', () => {
+    const x = randomLeaf([12, 3], 1);
+    assert.throws(() => spmmBiasActivation(A, x, randomLeaf([4], 2), { kind: 'relu' }), /bias has 4 values, expected the 3 columns/);
+    assert.throws(() => spmmBiasActivation(A, x, randomLeaf([3], 2), { kind: 'leakyRelu', slope: -0.5 }), /must keep the sign/);
   });
   it('rejects mismatched shapes with a message naming both', () => {
     assert.throws(() => add(randomLeaf([2, 3], 1), randomLeaf([3, 2], 1)), /shapes \[2, 3\] and \[3, 2\] differ/);
