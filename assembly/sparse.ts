@@ -7,7 +7,9 @@
  * sits at index k - e0 of indices and values, e0 = indptr[0]).
  *
  * Gather: each output row is summed 16 columns at a time in four f32x4 accumulators, so every entry of a pass
- * reads one 64-byte line of its source row; then 4 columns, then one. Four accumulators (not eight) measured
+ * reads one 64-byte line of its source row; then 4 columns, then one. An optional epilogue adds a bias row (bias != 0)
+ * to each sum and then applies relu (relu = 1) before the store: the fused SpMM + bias + activation, with the bits of
+ * the unfused ops (a float32 add is correctly rounded here and in JavaScript alike). Four accumulators (not eight) measured
  * faster: each entry's work is short enough for many entries' loads to be in flight at once, which is what a
  * random gather waits on. Scatter: each thread owns the output rows [j0, j1), zeroes them and scans every entry
  * for its own, so threads never write the same row. Both add in entry order in float32 (a multiply, then an
@@ -19,9 +21,17 @@
   return values == 0 ? 1 : load<f32>(values + at);
 }
 
-/** Rows [r0, r1) of out = A @ x, x [cols, f]. */
+// @ts-ignore: decorator
+@inline function finish(sum: v128, bias: usize, at: usize, relu: bool): v128 {
+  let v = bias == 0 ? sum : f32x4.add(sum, v128.load(bias + at));
+  // v > 0 ? v : 0 lane by lane (NaN and -0 give +0, as relu does)
+  if (relu) v = v128.and(v, f32x4.gt(v, f32x4.splat(0)));
+  return v;
+}
+
+/** Rows [r0, r1) of out = A @ x, x [cols, f]; then + bias (bias != 0) and relu (relu = true). */
 export function gather(
-  r0: i32, r1: i32, f: i32, e0: i32, indptr: usize, indices: usize, values: usize, x: usize, out: usize,
+  r0: i32, r1: i32, f: i32, e0: i32, indptr: usize, indices: usize, values: usize, x: usize, out: usize, bias: usize, relu: bool,
 ): void {
   const fb = <usize>f << 2;
   for (let i = r0; i < r1; i++) {
@@ -43,10 +53,10 @@ export function gather(
         a2 = f32x4.add(a2, f32x4.mul(v, v128.load(p, 32)));
         a3 = f32x4.add(a3, f32x4.mul(v, v128.load(p, 48)));
       }
-      v128.store(o + t, a0);
-      v128.store(o + t, a1, 16);
-      v128.store(o + t, a2, 32);
-      v128.store(o + t, a3, 48);
+      v128.store(o + t, finish(a0, bias, t, relu));
+      v128.store(o + t, finish(a1, bias, t + 16, relu), 16);
+      v128.store(o + t, finish(a2, bias, t + 32, relu), 32);
+      v128.store(o + t, finish(a3, bias, t + 48, relu), 48);
     }
     for (; t + 16 <= fb; t += 16) {
       let a0 = f32x4.splat(0);
@@ -55,7 +65,7 @@ export function gather(
         const p = x + <usize>load<i32>(indices + at) * fb + t;
         a0 = f32x4.add(a0, f32x4.mul(f32x4.splat(valueAt(values, at)), v128.load(p)));
       }
-      v128.store(o + t, a0);
+      v128.store(o + t, finish(a0, bias, t, relu));
     }
     for (; t < fb; t += 4) {
       let a: f32 = 0;
@@ -63,7 +73,8 @@ export function gather(
         const at = <usize>k << 2;
         a += valueAt(values, at) * load<f32>(x + <usize>load<i32>(indices + at) * fb + t);
       }
-      store<f32>(o + t, a);
+      if (bias != 0) a += load<f32>(bias + t);
+      store<f32>(o + t, relu && !(a > 0) ? 0 : a);
     }
   }
 }

@@ -11,6 +11,7 @@ import { describeBackend, getKernels, getThreads, setKernels, setThreads } from 
 import type { Kernels } from '../src/kernels/types.js';
 import { defaultModelConfig, GNN } from '../src/nn/models.js';
 import { Arena } from '../src/tensor/arena.js';
+import { peakRssMb } from '../src/train/memory.js';
 import { trainStep } from '../src/train/minibatch.js';
 import { makeOptimizer } from '../src/train/optimizer-factory.js';
 import { prepareData } from '../src/train/prepare.js';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       setThreads(t);
       const ms = epoch();
       times.get(t)!.push(ms);
-      log(`round ${r} threads ${t}: ${ms.toFixed(0)} ms`);
+      log(`round ${r} threads ${t}: ${ms.toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
     }
   }
   const backend = describeBackend();
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
   rows.push(['outside kernels', ...outside], ['epoch (timed kernels)', ...threadCounts.map((t) => breakdown.get(t)!.total.toFixed(0))]);
   console.log('\nwhere one epoch goes, ms');
   console.log(formatTable(['', ...threadCounts.map((t) => `${t} thr`)], rows));
+  console.log(`peak RSS ${peakRssMb().toFixed(0)} MiB`);
   console.log(JSON.stringify({ medianEpochMs: Object.fromEntries(threadCounts.map((t) => [t, round(med(t), 1)])), speedup: round(med(1) / med(2), 3) }));
 }
 

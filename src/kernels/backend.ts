@@ -8,7 +8,7 @@ import { referenceKernels } from './reference.js';
 import { checkThreadCount, parseThreadCount } from './threads.js';
 import type { Kernels } from './types.js';
 import { getWasmGemmThreads, loadWasmGemm, setWasmGemmThreads, wasmGemmUnavailableReason } from './wasm-gemm.js';
-import { loadWasmSparse } from './wasm-sparse.js';
+import { loadWasmSparse, wasmSparseUnavailableReason } from './wasm-sparse.js';
 
 /* Environment, read once when this module is first imported:
  *   FASTGNN_BLAS             which GEMM (see gemm-choice.ts): native BLAS when it loads, else the WebAssembly SIMD
@@ -77,12 +77,22 @@ export interface BackendInfo {
   blasUnavailable?: string;
   /** why the WebAssembly GEMM is not in use when the GEMM fell back to TypeScript */
   wasmUnavailable?: string;
+  /** what float32 SpMM runs on: the WebAssembly SIMD kernels or TypeScript loops (float64 always runs in TypeScript) */
+  spmm: 'wasm-simd' | 'typescript' | 'reference' | 'custom';
+  /** why the WebAssembly SpMM is not in use, when it could not load */
+  spmmUnavailable?: string;
 }
 
 /** What `fastgnn info --backend` prints. */
 export function describeBackend(): BackendInfo {
   const blas = loadBlas();
-  const info: BackendInfo = { kernels: active.name, gemm: 'custom', threads: active === defaultKernels ? threads : 1 };
+  const fast = active === fastKernels || active === defaultKernels;
+  const sparse = loadWasmSparse();
+  const info: BackendInfo = {
+    kernels: active.name, gemm: 'custom', threads: active === defaultKernels ? threads : 1,
+    spmm: active === referenceKernels ? 'reference' : fast && sparse ? 'wasm-simd' : fast || active === fastTsKernels ? 'typescript' : 'custom',
+  };
+  if (fast && !sparse) info.spmmUnavailable = wasmSparseUnavailableReason();
   if ((active === fastKernels || active === defaultKernels) && blas !== null) {
     info.gemm = `${blas.library} (nblas)`;
     info.blasThreads = blas.threads;

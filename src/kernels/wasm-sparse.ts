@@ -2,7 +2,7 @@
 // operand are copied into the module's shared memory, then each thread computes its own output rows and copies them out.
 
 import type { CsrMatrix } from '../graph/csr.js';
-import { biasActivationRows } from './elementwise.js';
+import { activationRange } from './elementwise.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { compileKernelModule, readWasm, reserve, threadExports, type WasmKernelModule } from './wasm-module.js';
 
@@ -14,14 +14,17 @@ import { compileKernelModule, readWasm, reserve, threadExports, type WasmKernelM
 
 /** The exports of sparse.wasm (see assembly/sparse.ts): pointers are byte offsets. */
 interface SparseExports {
-  gather(r0: number, r1: number, f: number, e0: number, indptr: number, indices: number, values: number, x: number, out: number): void;
+  gather(
+    r0: number, r1: number, f: number, e0: number, indptr: number, indices: number, values: number, x: number, out: number, bias: number, relu: boolean,
+  ): void;
   scatter(rows: number, j0: number, j1: number, f: number, e0: number, indptr: number, indices: number, values: number, y: number, out: number): void;
 }
 
 /** 'gather': out = A @ x, computed by rows of A; 'scatter': out = A^T y, computed by output rows (columns of A). */
 export type SparseOp = 'gather' | 'scatter';
 
-/** A bias and an activation applied to each output row as it is copied out (the fused SpMM + bias + activation). */
+/** A bias and an activation applied to each output row (the fused SpMM + bias + activation): the bias, and relu, by the
+ *  wasm kernel before it stores a row; other activations by TypeScript on the copied-out rows. */
 export interface Epilogue {
   bias: FloatArray;
   act: ActivationSpec;
@@ -42,7 +45,10 @@ export interface WasmSparseJob extends WasmKernelModule {
   input: number;
   output: number;
   out: Float32Array;
-  epilogue?: Epilogue;
+  /** address of the bias row, 0 for none */
+  bias: number;
+  /** the activation applied after the copy out (elu, leakyRelu), when the kernel does not apply it */
+  after?: ActivationSpec;
 }
 
 export interface WasmSparse {
@@ -61,20 +67,17 @@ const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 export function runWasmSparse(job: WasmSparseJob, lo: number, hi: number): void {
   const x = threadExports<SparseExports>(job);
   const { f, e0, indptr, indices, values, input, output } = job;
-  if (job.op === 'gather') x.gather(lo, hi, f, e0, indptr, indices, values, input, output);
+  if (job.op === 'gather') x.gather(lo, hi, f, e0, indptr, indices, values, input, output, job.bias, job.bias !== 0 && !job.after);
   else x.scatter(job.rows, lo, hi, f, e0, indptr, indices, values, input, output);
-  if (job.epilogue) {
-    const rows = new Float32Array(job.memory.buffer, output, hi * f);
-    biasActivationRows(job.epilogue.act, f, job.epilogue.bias, rows, job.out, lo, hi);
-  } else {
-    job.out.set(new Float32Array(job.memory.buffer, output + 4 * lo * f, (hi - lo) * f), lo * f);
-  }
+  job.out.set(new Float32Array(job.memory.buffer, output + 4 * lo * f, (hi - lo) * f), lo * f);
+  if (job.after) activationRange(job.after, job.out, job.out, lo * f, hi * f);
 }
 
 function prepare(
   m: WasmKernelModule, op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
 ): WasmSparseJob | null {
-  if (!(input instanceof Float32Array && out instanceof Float32Array) || (vals !== undefined && !(vals instanceof Float32Array))) return null;
+  const float32 = (v: FloatArray | undefined): boolean => v === undefined || v instanceof Float32Array;
+  if (!(input instanceof Float32Array && out instanceof Float32Array) || !float32(vals) || !float32(epilogue?.bias)) return null;
   const e0 = a.indptr[0];
   const e1 = a.indptr[a.rows];
   const [inRows, outRows] = op === 'gather' ? [a.cols, a.rows] : [a.rows, a.cols];
@@ -84,13 +87,16 @@ function prepare(
   const values = align64(indices + 4 * (e1 - e0));
   const inputAt = align64(values + (vals ? 4 * (e1 - e0) : 0));
   const output = align64(inputAt + 4 * inRows * f);
-  if (!reserve(m.memory, output + 4 * outRows * f)) return null;
+  const bias = align64(output + 4 * outRows * f);
+  if (!reserve(m.memory, bias + 4 * f)) return null;
   const buffer = m.memory.buffer;
   new Int32Array(buffer, indptr, a.rows + 1).set(a.indptr.subarray(0, a.rows + 1));
   new Int32Array(buffer, indices, e1 - e0).set(a.indices.subarray(e0, e1));
   if (vals) new Float32Array(buffer, values, e1 - e0).set(vals.subarray(e0, e1));
   new Float32Array(buffer, inputAt, inRows * f).set(input.subarray(0, inRows * f));
-  return { ...m, op, rows: a.rows, f, e0, indptr, indices, values: vals ? values : 0, input: inputAt, output, out, epilogue };
+  if (epilogue) new Float32Array(buffer, bias, f).set(epilogue.bias.subarray(0, f));
+  const after = epilogue && epilogue.act.kind !== 'relu' ? epilogue.act : undefined;
+  return { ...m, op, rows: a.rows, f, e0, indptr, indices, values: vals ? values : 0, input: inputAt, output, out, bias: epilogue ? bias : 0, after };
 }
 
 /** A 3 x 4 matrix with an empty row and a repeated column, times small integers both ways (exact in float32). */

@@ -34,6 +34,7 @@ describe('fastgnn info', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^kernels +\S+/m);
     assert.match(r.stdout, /^gemm +\S+/m);
+    assert.match(r.stdout, /^spmm +(wasm-simd|typescript)/m);
     const forced = runCli(['info', '--backend', '--json'], { FASTGNN_BLAS: '0' });
     assert.equal((JSON.parse(forced.stdout) as { backend: { gemm: string } }).backend.gemm, 'typescript');
   });

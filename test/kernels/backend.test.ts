@@ -7,6 +7,7 @@ import { describeBackend, getKernels, setKernels, useFastKernels, useReferenceKe
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import { loadWasmGemm } from '../../src/kernels/wasm-gemm.js';
+import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
 
 describe('backend', () => {
   it('starts with the fast kernels and reports native BLAS exactly when it loaded, else the wasm GEMM', () => {
@@ -21,6 +22,7 @@ describe('backend', () => {
       assert.match(info.gemm, / \(nblas\)$/);
       assert.ok((info.blasThreads ?? 0) >= 1);
     }
+    assert.equal(info.spmm, loadWasmSparse() === null ? 'typescript' : 'wasm-simd');
   });
 
   it('switches to the reference kernels, to a custom set and back, and says so', () => {
@@ -28,7 +30,7 @@ describe('backend', () => {
     assert.equal(getKernels(), referenceKernels);
     assert.deepEqual([describeBackend().kernels, describeBackend().gemm], ['reference', 'reference']);
     setKernels(fastTsKernels);
-    assert.equal(describeBackend().gemm, 'typescript');
+    assert.deepEqual([describeBackend().gemm, describeBackend().spmm], ['typescript', 'typescript']);
     setKernels({ ...referenceKernels, name: 'mine' });
     assert.deepEqual([describeBackend().kernels, describeBackend().gemm], ['mine', 'custom']);
     useFastKernels();

@@ -143,7 +143,9 @@ describe('GEMM selection by FASTGNN_BLAS', () => {
   }
 
   it('uses the wasm GEMM with FASTGNN_BLAS=wasm, TypeScript with ts, and rejects unknown values', () => {
-    assert.deepEqual(describeIn({ FASTGNN_BLAS: 'wasm' }), { kernels: 'fast+2threads', gemm: 'wasm-simd (2 threads)', threads: 2, blasUnavailable: 'disabled by FASTGNN_BLAS=wasm' });
+    assert.deepEqual(describeIn({ FASTGNN_BLAS: 'wasm' }), {
+      kernels: 'fast+2threads', gemm: 'wasm-simd (2 threads)', threads: 2, spmm: 'wasm-simd', blasUnavailable: 'disabled by FASTGNN_BLAS=wasm',
+    });
     assert.equal((describeIn({ FASTGNN_BLAS: 'ts' }) as { gemm: string }).gemm, 'typescript');
     assert.match(String(describeIn({ FASTGNN_BLAS: 'fastest' })), /FASTGNN_BLAS must be one of .* got 'fastest'/);
   });
