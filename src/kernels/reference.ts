@@ -174,9 +174,8 @@ function activation(act: ActivationSpec, n: number, x: FloatArray, out: FloatArr
 
 function activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray): void {
   for (let i = 0; i < n; i++) {
-    let slope = 1;
-    if (!(x[i] > 0)) slope = act.kind === 'relu' ? 0 : act.kind === 'elu' ? y[i] + act.alpha : act.slope;
-    out[i] = g[i] * slope;
+    if (x[i] > 0) out[i] = g[i];
+    else out[i] = act.kind === 'relu' ? 0 : g[i] * (act.kind === 'elu' ? y[i] + act.alpha : act.slope);
   }
 }
 

@@ -144,7 +144,7 @@ for (const k of [fastKernels, fastTsKernels]) {
       }
     });
 
-    it('activations and their gradients match the reference, with relu\'s gradient 0 at 0', () => {
+    it('activations and their gradients match the reference, with relu\'s gradient 0 at 0 and for NaN gradients where x <= 0', () => {
       const acts: ActivationSpec[] = [{ kind: 'relu' }, { kind: 'elu', alpha: 1.5 }, { kind: 'leakyRelu', slope: 0.2 }];
       for (const T of FLOAT_TYPES) {
         const n = 1001;
@@ -162,6 +162,18 @@ for (const k of [fastKernels, fastTsKernels]) {
             assert.equal(d[0], 0, 'relu gradient at x = 0');
           }
         }
+        // relu gives exactly +0 for -0 and NaN inputs, and its gradient is exactly 0 where x <= 0 even for NaN
+        // gradients (PyTorch's semantics); the branch-free loops must keep that
+        const special = T.of(-0, NaN, -1, 2, 0);
+        const gs = T.of(1, 1, NaN, NaN, -3);
+        const relu: ActivationSpec = { kind: 'relu' };
+        const y = new T(5);
+        k.activation(relu, 5, special, y);
+        assert.deepEqual(Array.from(y), [0, 0, 0, 2, 0]);
+        assert.ok(Object.is(y[0], 0), 'relu(-0) is +0');
+        const d = new T(5);
+        k.activationBackward(relu, 5, special, y, gs, d);
+        assert.deepEqual(Array.from(d), [0, 0, 0, NaN, 0]);
       }
     });
 
