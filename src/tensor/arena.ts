@@ -35,9 +35,10 @@ export class Arena {
   private used: Pooled[] = [];
   private scope = 0;
 
-  /** A zeroed array of `size` values: the smallest free array that fits (and wastes at most half of itself), else
-   *  a new one of arenaCapacity(size) values. Mini-batches of different sizes thus share one pool. */
-  take(dtype: 'float32' | 'float64', size: number): FloatArray {
+  /** An array of `size` values: the smallest free array that fits (and wastes at most half of itself), else a new
+   *  one of arenaCapacity(size) values. Mini-batches of different sizes thus share one pool. Zeroed unless `zero` is
+   *  false (for a caller that overwrites every value: a reused array then keeps a previous step's values). */
+  take(dtype: 'float32' | 'float64', size: number, zero = true): FloatArray {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const c = this.free[i].whole.length;
@@ -54,7 +55,7 @@ export class Arena {
     p.lastScope = this.scope;
     this.used.push(p);
     const out = p.whole.length === size ? p.whole : p.whole.subarray(0, size);
-    if (best >= 0) out.fill(0);
+    if (best >= 0 && zero) out.fill(0);
     return out;
   }
 

@@ -4,7 +4,7 @@ import { permuteEntries, transposeCached, transposeStructure } from '../graph/cs
 import { getKernels } from '../kernels/backend.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import type { Primitive, TapeNode } from './primitives.js';
-import { allocate, type Tensor } from './tensor.js';
+import { allocate, allocateOverwritten, type Tensor } from './tensor.js';
 
 /** Given the node, its output and the gradient g of the loss w.r.t. the output, returns the gradient w.r.t. each
  *  input (null where `needs` says the input takes none). */
@@ -21,6 +21,11 @@ function like(t: Tensor): FloatArray {
 
 function sameType(g: FloatArray): FloatArray {
   return allocate(g instanceof Float64Array ? 'float64' : 'float32', g.length);
+}
+
+/** like(t), for a kernel that overwrites every value (no zero-fill of a recycled array) */
+function overwrittenLike(t: Tensor): FloatArray {
+  return allocateOverwritten(t.dtype, t.size);
 }
 
 function product(g: FloatArray, b: FloatArray): FloatArray {
@@ -47,7 +52,7 @@ function columnSums(g: FloatArray, n: number, out: FloatArray): FloatArray {
 }
 
 function activationGrad(act: ActivationSpec, x: Tensor, out: Tensor, g: FloatArray): FloatArray[] {
-  const d = sameType(g);
+  const d = overwrittenLike(out);
   getKernels().activationBackward(act, d.length, x.data, out.data, g, d);
   return [d];
 }
@@ -62,12 +67,12 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     let da: FloatArray | null = null;
     let db: FloatArray | null = null;
     if (needs[0]) {
-      da = like(a);
+      da = overwrittenLike(a);
       if (!transA) gemm(false, !transB, m, k, n, g, n, b.data, bc, da); // dA = dC op(B)^T
       else gemm(transB, true, k, m, n, b.data, bc, g, n, da); // dA = op(B) dC^T
     }
     if (needs[1]) {
-      db = like(b);
+      db = overwrittenLike(b);
       if (!transB) gemm(!transA, false, k, n, m, a.data, ac, g, n, db); // dB = op(A)^T dC
       else gemm(true, transA, n, k, m, g, n, a.data, ac, db); // dB = dC^T op(A)
     }
@@ -138,7 +143,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     return [d];
   },
   spmm: ({ inputs: [x], attrs: { a } }, out, g) => {
-    const d = like(x);
+    const d = overwrittenLike(x);
     getKernels().spmm(transposeCached(a), g, out.cols, d);
     return [d];
   },
@@ -146,19 +151,19 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   spmmBiasActivation: ({ inputs: [x, bias], attrs: { a, act } }, out, g, needs) => {
     const [dz] = activationGrad(act, out, out, g);
     let dx: FloatArray | null = null;
-    if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = like(x)));
+    if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = overwrittenLike(x)));
     return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];
   },
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
     const f = out.cols;
     let dw: FloatArray | null = null;
     let dx: FloatArray | null = null;
-    if (needs[0]) getKernels().sddmmDot(a, g, x.data, heads, f, (dw = like(w)));
+    if (needs[0]) getKernels().sddmmDot(a, g, x.data, heads, f, (dw = overwrittenLike(w)));
     if (needs[1]) {
       // dX = A(w)^T dY: gather over the cached transpose with the edge weights permuted to its entry order
       const t = transposeStructure(a);
       const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads), heads, g, f, (dx = like(x)));
+      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads), heads, g, f, (dx = overwrittenLike(x)));
     }
     return [dw, dx];
   },
@@ -197,8 +202,8 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().gatherRows(g, x.cols, index, d);
     return [d];
   },
-  dropout: ({ attrs: { mask, scale } }, _o, g) => {
-    const d = sameType(g);
+  dropout: ({ inputs: [x], attrs: { mask, scale } }, _o, g) => {
+    const d = overwrittenLike(x);
     getKernels().applyMask(d.length, mask, scale, g, d);
     return [d];
   },

@@ -4,7 +4,7 @@ import type { CsrMatrix } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import { record } from './tape.js';
-import { allocate, shapeSize, Tensor } from './tensor.js';
+import { allocate, allocateOverwritten, shapeSize, Tensor } from './tensor.js';
 
 /** Anything that draws uniform numbers in [0, 1); every random op takes one explicitly. */
 export interface UniformSource {
@@ -59,7 +59,7 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const kb = transB ? bc : br;
   const n = transB ? br : bc;
   if (k !== kb) throw new Error(`matmul: inner dimensions differ (${k} vs ${kb}) for [${a.shape}]${transA ? 'ᵀ' : ''} @ [${b.shape}]${transB ? 'ᵀ' : ''}`);
-  const out = allocate(a.dtype, m * n);
+  const out = allocateOverwritten(a.dtype, m * n);
   if (k === 0) out.fill(0);
   else getKernels().gemm({ transA, transB, m, n, k, alpha: 1, a: a.data, lda: ac, b: b.data, ldb: bc, beta: 0, c: out, ldc: n });
   return record('matmul', [a, b], { transA, transB }, out, [m, n], undefined);
@@ -95,7 +95,7 @@ export function scale(x: Tensor, factor: number): Tensor {
 /** x[m, n] + v[n] on every row (a bias). */
 export function addRowVec(x: Tensor, v: Tensor): Tensor {
   rowVector('addRowVec', x, v);
-  const out = allocate(x.dtype, x.size);
+  const out = allocateOverwritten(x.dtype, x.size);
   if (x.cols > 0) getKernels().addRowVec(x.size / x.cols, x.cols, x.data, v.data, out);
   return record('addRowVec', [x, v], {}, out, x.shape, undefined);
 }
@@ -154,7 +154,7 @@ export function activation(x: Tensor, act: ActivationSpec): Tensor {
 }
 
 function activate(x: Tensor, act: ActivationSpec): FloatArray {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateOverwritten(x.dtype, x.size);
   getKernels().activation(act, x.size, x.data, out);
   return out;
 }
@@ -225,7 +225,7 @@ export function nllLoss(logp: Tensor, rows: Int32Array, targets: Int32Array, wei
 /** Constant sparse matrix [r, c] times dense x [c, f]. */
 export function spmm(a: CsrMatrix, x: Tensor): Tensor {
   const f = sparseRows('spmm', a, x);
-  const out = allocate(x.dtype, a.rows * f);
+  const out = allocateOverwritten(x.dtype, a.rows * f);
   getKernels().spmm(a, x.data, f, out);
   return record('spmm', [x], { a }, out, [a.rows, f], undefined);
 }
@@ -239,7 +239,7 @@ export function spmmBiasActivation(a: CsrMatrix, x: Tensor, bias: Tensor, act: A
   if ((act.kind === 'elu' && !(act.alpha >= 0)) || (act.kind === 'leakyRelu' && !(act.slope >= 0))) {
     throw new Error(`spmmBiasActivation: ${act.kind} must keep the sign of its input (alpha / slope >= 0), got ${JSON.stringify(act)}`);
   }
-  const out = allocate(x.dtype, a.rows * f);
+  const out = allocateOverwritten(x.dtype, a.rows * f);
   getKernels().spmmBiasActivation(a, x.data, f, bias.data, act, out);
   return record('spmmBiasActivation', [x, bias], { a, act }, out, [a.rows, f], undefined);
 }
@@ -249,7 +249,7 @@ export function gspmm(a: CsrMatrix, w: Tensor, x: Tensor, heads: number): Tensor
   const f = sparseRows('gspmm', a, x, heads);
   if (w.size !== a.indptr[a.rows] * heads) throw new Error(`gspmm: edge weights have ${w.size} values, expected nnz * heads = ${a.indptr[a.rows] * heads}`);
   sameDtype('gspmm', w, x);
-  const out = allocate(x.dtype, a.rows * f);
+  const out = allocateOverwritten(x.dtype, a.rows * f);
   getKernels().gspmm(a, w.data, heads, x.data, f, out);
   return record('gspmm', [w, x], { a, heads }, out, [a.rows, f], undefined);
 }
@@ -315,7 +315,7 @@ export function dropout(x: Tensor, p: number, rng: UniformSource): Tensor {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: probability must be in [0, 1), got ${p}`);
   if (p === 0) return x;
   const mask = newMask(x.size);
-  const out = allocate(x.dtype, x.size);
+  const out = allocateOverwritten(x.dtype, x.size);
   const keep = 1 / (1 - p);
   getKernels().dropout(x.size, p, keep, seedWords(rng), mask, x.data, out);
   return record('dropout', [x], { mask, scale: keep }, out, x.shape, undefined);

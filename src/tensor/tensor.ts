@@ -20,6 +20,14 @@ export function allocate(dtype: DType, size: number): FloatArray {
   return newArray(dtype, size);
 }
 
+/** An array for an op's result that its kernel overwrites entirely: from the arena it may hold a previous step's
+ *  values, which saves the zero-fill (a pass over the array on one thread). */
+export function allocateOverwritten(dtype: DType, size: number): FloatArray {
+  const arena = activeArena(size);
+  if (arena) return arena.take(dtype, size, false);
+  return newArray(dtype, size);
+}
+
 /** A fresh zeroed array; large ones are backed by a SharedArrayBuffer (as fast as an ArrayBuffer on one thread). */
 export function newArray(dtype: DType, size: number): FloatArray {
   const bytes = dtype === 'float64' ? 8 : 4;

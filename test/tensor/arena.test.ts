@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Arena, arenaCapacity, withArena } from '../../src/tensor/arena.js';
-import { allocate } from '../../src/tensor/tensor.js';
+import { allocate, allocateOverwritten } from '../../src/tensor/tensor.js';
 
 describe('Arena', () => {
   it('rounds sizes up to four classes per power of two', () => {
@@ -29,6 +29,15 @@ describe('Arena', () => {
     assert.equal(second.length, 9500);
     assert.equal(second.buffer, first.buffer, 'same backing store reused');
     assert.ok(second.every((v) => v === 0), 'reused array is zeroed');
+  });
+
+  it('skips the zero-fill for an array its caller overwrites', () => {
+    const arena = new Arena();
+    const first = withArena(arena, () => allocateOverwritten('float32', 9000).fill(7));
+    const second = withArena(arena, () => allocateOverwritten('float32', 9000));
+    assert.equal(second.buffer, first.buffer, 'same backing store reused');
+    assert.ok(second.every((v) => v === 7), 'the previous values are still there');
+    assert.ok(withArena(arena, () => allocate('float32', 9000)).every((v) => v === 0), 'allocate still zeroes');
   });
 
   it('releases arrays no scope has reused for three scopes in a row', () => {
