@@ -1,4 +1,4 @@
-// Arena: size classes, zeroed reuse across steps of different sizes, and bounded retention.
+// Arena: size classes, zeroed reuse across steps of different sizes, and bounded retention without churn.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -40,17 +40,31 @@ describe('Arena', () => {
     assert.ok(withArena(arena, () => allocate('float32', 9000)).every((v) => v === 0), 'allocate still zeroes');
   });
 
-  it('releases arrays no scope has reused for three scopes in a row', () => {
+  it('keeps the arrays of a batch that comes round less often than the idle limit (no new arrays after one cycle)', () => {
     const arena = new Arena();
+    // one large batch, then four smaller ones: the large batch's arrays idle for four scopes each cycle
+    const cycle = (): ArrayBufferLike[] => [20000, 9000, 9500, 8800, 9100].flatMap((n) =>
+      withArena(arena, () => [allocate('float32', n), allocate('float32', n)].map((a) => a.buffer)));
+    const seen = new Set([...cycle(), ...cycle()]);
+    assert.ok(cycle().every((b) => seen.has(b)), 'the third cycle reuses arrays only');
+  });
+
+  it('releases arrays idle for more than three scopes once it holds more than twice its largest scope', () => {
+    const arena = new Arena();
+    const size = (step: number): number => 15000 * 3 ** (step % 6); // no smaller array fits: always a new array
+    let allocated = 0;
     for (let step = 0; step < 20; step++) {
       withArena(arena, () => {
-        allocate('float32', 15000 * 3 ** (step % 6)); // a size no smaller array fits: always a new array
+        allocate('float32', size(step));
         allocate('float32', 6000);
       });
+      allocated += arenaCapacity(size(step));
     }
-    // the 6000 array is reused every step; the large ones from the last 4 scopes are still pooled, older ones gone
-    const large = [19, 18, 17, 16].reduce((s, step) => s + arenaCapacity(15000 * 3 ** (step % 6)), 0);
-    assert.equal(arena.heldValues(), large + arenaCapacity(6000));
+    const largestScope = arenaCapacity(size(5)) + arenaCapacity(6000);
+    const lastScope = arenaCapacity(size(19)) + arenaCapacity(6000);
+    // at the last reset the pool held at most twice the largest scope; the last scope's arrays came on top
+    assert.ok(arena.heldValues() <= 2 * largestScope + lastScope, `held ${arena.heldValues()}`);
+    assert.ok(arena.heldValues() < allocated, 'some arrays were released');
   });
 
   it('serves a smaller request from a larger free array, but not one more than twice its size', () => {
