@@ -322,7 +322,7 @@ export function dropout(x: Tensor, p: number, rng: UniformSource): Tensor {
 }
 
 /** n Bernoulli(1 - p) keep decisions (1 = keep) drawn from a stream seeded by `rng` (see kernels/dropout-mask.ts:
- *  the same mask for any thread count). */
+ *  the same mask for any thread count). Inside an arena scope the mask lives until the arena's next scope. */
 export function keepMask(n: number, p: number, rng: UniformSource): Uint8Array {
   const mask = newMask(n);
   getKernels().dropout(n, p, 1, seedWords(rng), mask);
@@ -334,9 +334,12 @@ function seedWords(rng: UniformSource): Int32Array {
   return Int32Array.of(draw(), draw(), draw(), draw());
 }
 
-/** Large masks live in shared memory, so worker threads can fill them. */
+/** A mask's bytes are those of a float32 array from allocateOverwritten: inside a training step the arena's (no fresh
+ *  pages each step; valid until the arena's next scope, like every op's result), and large ones in shared memory,
+ *  so worker threads can fill them. */
 function newMask(n: number): Uint8Array {
-  return n >= 1 << 18 ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+  const words = allocateOverwritten('float32', Math.ceil(n / 4));
+  return new Uint8Array(words.buffer, words.byteOffset, n);
 }
 
 /** Normalises each row to zero mean, unit variance (biased variance, as torch's LayerNorm). */
