@@ -1,6 +1,8 @@
 // Training-step benchmark: GCN mini-batch steps (forward, backward, Adam) on node-wise IBMB batches, timed with 1 and
 // with 2 threads interleaved in one process, and where the time of a step goes (each kernel's share, the rest).
 
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { cacheBatches, type MaterializedBatch } from '../src/batching/materialize.js';
 import { loadMethodCache } from '../src/batching/methods.js';
 import { ibmbNodeBatches } from '../src/batching/ibmb-node.js';
@@ -46,6 +48,17 @@ async function loadBatches(): Promise<{ dataset: Dataset; batches: MaterializedB
   return { dataset, batches: cacheBatches(batches, data), what: `synthetic ${JSON.stringify(spec)}` };
 }
 
+/** CPU time of this (the main) thread in ms, from /proc/self/task/<pid>/stat (utime + stime in USER_HZ = 100 ticks per
+ *  second on Linux); NaN elsewhere. */
+function mainThreadCpuMs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** `k` with every kernel call timed into `ms` (by kernel name). */
 function timedKernels(k: Kernels, ms: Map<string, number>): Kernels {
   const wrapped: Record<string, unknown> = { ...k, name: `${k.name}+timed` };
@@ -84,6 +97,8 @@ async function main(): Promise<void> {
 
   const threadCounts = [1, 2];
   const times = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
+  const cpu = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
+  const loadBefore = loadavg();
   for (const t of threadCounts) {
     setThreads(t);
     epoch(); // warm-up: JIT, arena, worker start-up
@@ -91,11 +106,14 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const t of threadCounts) {
       setThreads(t);
+      const cpu0 = mainThreadCpuMs();
       const ms = epoch();
       times.get(t)!.push(ms);
+      cpu.get(t)!.push(mainThreadCpuMs() - cpu0);
       log(`round ${r} threads ${t}: ${ms.toFixed(0)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
     }
   }
+  const loadAfter = loadavg();
   const backend = describeBackend();
   const breakdown = new Map<number, { total: number; kernels: Map<string, number> }>();
   for (const t of threadCounts) {
@@ -107,10 +125,17 @@ async function main(): Promise<void> {
   setThreads(threadsBefore);
 
   const med = (t: number): number => median(times.get(t)!);
+  const medCpu = (t: number): number => median(cpu.get(t)!);
+  const load = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' ');
   console.log(`\ntraining step, GCN ${layers}x${hidden}, ${batches.length} IBMB batches (${sizes.join(', ')} nodes) of ${what}`);
-  console.log(`GEMM ${backend.gemm}; ${rounds} rounds, 1 and 2 threads interleaved; median epoch ms`);
-  console.log(formatTable(['threads', 'epoch ms (median)', 'all rounds', 'speed-up'], threadCounts.map((t) =>
-    [String(t), med(t).toFixed(0), times.get(t)!.map((x) => x.toFixed(0)).join(' '), (med(1) / med(t)).toFixed(2)])));
+  console.log(`GEMM ${backend.gemm}, SpMM ${backend.spmm}; ${availableParallelism()} cores, load average ${load(loadBefore)} before, ` +
+    `${load(loadAfter)} after; ${rounds} rounds, 1 and 2 threads interleaved`);
+  console.log(formatTable(['threads', 'epoch ms (median)', 'all rounds', 'speed-up', 'main thread CPU ms', 'CPU speed-up'], threadCounts.map((t) => [
+    String(t), med(t).toFixed(0), times.get(t)!.map((x) => x.toFixed(0)).join(' '), (med(1) / med(t)).toFixed(2),
+    medCpu(t).toFixed(0), (medCpu(1) / medCpu(t)).toFixed(2),
+  ])));
+  console.log('(CPU speed-up: main-thread CPU time on 1 thread / on 2; the wall-clock speed-up it predicts for a machine with a core\n' +
+    'free per thread, if the workers keep pace, which a loaded machine does not give and so cannot show by wall clock)');
   const names = [...new Set([...breakdown.values()].flatMap((b) => [...b.kernels.keys()]))];
   const byTotal = (n: string): number => breakdown.get(1)!.kernels.get(n) ?? 0;
   names.sort((a, b) => byTotal(b) - byTotal(a));
@@ -123,7 +148,10 @@ async function main(): Promise<void> {
   console.log('\nwhere one epoch goes, ms');
   console.log(formatTable(['', ...threadCounts.map((t) => `${t} thr`)], rows));
   console.log(`peak RSS ${peakRssMb().toFixed(0)} MiB`);
-  console.log(JSON.stringify({ medianEpochMs: Object.fromEntries(threadCounts.map((t) => [t, round(med(t), 1)])), speedup: round(med(1) / med(2), 3) }));
+  console.log(JSON.stringify({
+    medianEpochMs: Object.fromEntries(threadCounts.map((t) => [t, round(med(t), 1)])), speedup: round(med(1) / med(2), 3),
+    mainThreadCpuMs: Object.fromEntries(threadCounts.map((t) => [t, round(medCpu(t), 1)])), cpuSpeedup: round(medCpu(1) / medCpu(2), 3),
+  }));
 }
 
 await main();

@@ -2,6 +2,7 @@
 // thread that runs it (the calling thread and the kernel pool's workers).
 
 import { readFileSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 
 export const PAGE = 65536;
 /** memory cap of a kernel module (its operands must fit) */
@@ -11,11 +12,12 @@ export const MAX_BYTES = 2 ** 31;
 export interface WasmKernelModule {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  /** identifies the memory across threads (a clone of it is a new object on the receiving side) */
-  memoryId: number;
+  /** identifies the memory across threads (a clone of it is a new object on the receiving side); unique in the
+   *  process, as workers compile modules of their own too (importing fast.ts loads the wasm SpMM) */
+  memoryId: string;
 }
 
-let lastId = 0;
+let compiled = 0;
 
 /** The bytes of dist/wasm/<name>.wasm, or why they cannot be read. */
 export function readWasm(name: string): Uint8Array<ArrayBuffer> | string {
@@ -34,13 +36,13 @@ export function compileKernelModule(bytes: BufferSource, name: string): WasmKern
   try {
     const module = new WebAssembly.Module(bytes);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
-    return { module, memory, memoryId: ++lastId };
+    return { module, memory, memoryId: `${threadId}.${++compiled}` };
   } catch (e) {
     return `${name}.wasm failed to load: ${(e as Error).message}`;
   }
 }
 
-const instances = new Map<number, unknown>();
+const instances = new Map<string, unknown>();
 
 /** This thread's instance of the module against its memory, created on first use. */
 export function threadExports<E>(m: WasmKernelModule): E {

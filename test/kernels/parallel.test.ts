@@ -29,9 +29,10 @@ function assertSplitAndSame(par: Kernels, one: Kernels, what: string, work: numb
   call(one, want);
   const got = inShared(start);
   const pool = sharedPool(THREADS);
-  const before = pool.dispatched;
+  const [before, failedBefore] = [pool.dispatched, pool.failed];
   call(par, got);
   assert.equal(pool.dispatched - before, THREADS - 1, `${what}: parts handed to workers`);
+  assert.equal(pool.failed, failedBefore, `${what}: a worker failed its part (run with FASTGNN_DEBUG=1 to see why)`);
   assert.deepEqual(got, want, what);
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createFastKernels } from '../../src/kernels/fast.js';
+import { sharedPool } from '../../src/kernels/pool.js';
 import { referenceGemm } from '../../src/kernels/reference.js';
 import type { GemmArgs } from '../../src/kernels/types.js';
 import { createWasmGemm, type WasmGemm } from '../../src/kernels/wasm-gemm.js';
@@ -51,7 +52,9 @@ describe('wasm GEMM', () => {
       const g = randomGemm(Float32Array, { ...base, m: 301, n: 70, k: 131, transA, beta: 0.5, pad: 1 }, uniform(7));
       const runs = [1, 2, 3].map((threads) => {
         const h = cloneGemm(g);
+        const failed = threads > 1 ? sharedPool(threads).failed : 0;
         wasm.gemm(h, threads);
+        if (threads > 1) assert.equal(sharedPool(threads).failed, failed, `${threads} threads: a worker failed its part`);
         return h.c;
       });
       assert.deepEqual(runs[1], runs[0]);
