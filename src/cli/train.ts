@@ -36,7 +36,7 @@ export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; 
 const FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.key, f.flag.split(' ')[0]])),
   method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', inference: '--inference', batches: '--batches',
-  outputs: '--split', resume: '--resume', out: '--out', ...MULTISCALE_FLAG_OF,
+  outputs: '--split', resume: '--resume', timeLimitS: '--time-limit', out: '--out', ...MULTISCALE_FLAG_OF,
 };
 
 /** A run error about a method option, with the flag that sets it (others pass through to errors.ts). */
@@ -63,6 +63,7 @@ export function addModelTrainingOptions(cmd: Command): Command {
     .option('--lr <x>', 'learning rate (default 0.01, GAT 0.005; ibmb-* 1e-3)', positiveNumber)
     .option('--weight-decay <x>', 'L2 weight decay (default 5e-4; ibmb-* 1e-4 for GCN else 0; saint-rw 0)', nonNegativeNumber)
     .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0; the IBMB paper used 300)', intAtLeast(0))
+    .option('--time-limit <s>', 'stop after the epoch at which this many seconds of training time have run (default: none)', positiveNumber)
     .option('--split <spec>', "'public' (the dataset's own) or 'random:<train>:<val>' per class (default: public if the dataset has one, else random:20:30)", splitSpec)
     .option('--normalize-features', 'row-normalise the node features (default: off)');
 }
@@ -98,6 +99,7 @@ interface TrainFlags extends DataFlags, MethodFlags, MultiscaleFlags {
   epochs?: number;
   patience?: number;
   minEpochs?: number;
+  timeLimit?: number;
   seed?: number;
   optimizer?: OptimizerName;
   scheduler?: SchedulerName;
@@ -117,7 +119,7 @@ export function toRunOptions(f: TrainFlags): RunOptions {
     data: f.data, name: f.name, loadOptions: loadOptionsOf(f), split: f.split, splitSeed: f.splitSeed, model: f.model, seed: f.seed,
     modelOverrides: { layers: f.layers, hidden: f.hidden, heads: f.heads, dropout: f.dropout, inputDropout: f.dropout, norm: f.norm },
     epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, decayScope: f.decayScope, patience: f.patience, minEpochs: f.minEpochs,
-    optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
+    timeLimitS: f.timeLimit, optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
     report: f.report, log: f.log, save: f.save, resume: f.resume,
     method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, inference: f.inference, batches: f.batches,
     compareInference: f.compareInference, multiscale: multiscaleOptionsOf(f),
@@ -130,7 +132,7 @@ const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n
 export function summary(r: TrainReport): string {
   return [
     `${r.model} on ${r.dataset}: test acc ${pct(r.test_acc)}  val acc ${pct(r.val_acc)}  best epoch ${r.best_epoch}  ` +
-      `(${r.epochs_run} epochs in ${r.train_time_s.toFixed(2)} s)`,
+      `(${r.epochs_run} epochs in ${r.train_time_s.toFixed(2)} s${r.stopped_by === 'time-limit' ? ', stopped by the time limit' : ''})`,
     `median epoch ${r.epoch_time_ms.toFixed(2)} ms  inference ${r.inference_time_ms.toFixed(2)} ms  peak RSS ${r.peak_rss_mb.toFixed(0)} MiB  ` +
       `params ${r.params}  gemm ${r.backend.gemm}`,
     `method ${r.method}: ${r.batches_per_epoch} batch${r.batches_per_epoch === 1 ? '' : 'es'}/epoch  preprocess ${r.preprocess_time_s.toFixed(2)} s` +

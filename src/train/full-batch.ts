@@ -24,6 +24,8 @@ export interface FullBatchOptions extends OptimizerSpec {
   patience: number | null;
   /** early stopping never ends the run before this many epochs (default 0) */
   minEpochs?: number;
+  /** stop after the epoch at which this many seconds of training time (forward, backward, step) have run */
+  timeLimitS?: number | null;
   /** called after every epoch (progress bars, metric logs) */
   onEpoch?: (m: EpochMetrics) => void;
   /** memory budget in bytes for the estimate (estimateFullBatchBytes) checked before training starts; default: the
@@ -60,6 +62,22 @@ export interface TrainSummary {
   /** eval forward + arg-max, per evaluation */
   inferenceTimesMs: number[];
   optimizer: Optimizer;
+  /** why training ended: the epoch budget, early stopping, or the time limit */
+  stoppedBy: StopReason;
+}
+
+export type StopReason = 'epochs' | 'early-stopping' | 'time-limit';
+
+/** Checks a time limit option: null/undefined (none) or a positive finite number of seconds. */
+export function checkTimeLimit(timeLimitS: number | null | undefined): void {
+  if (timeLimitS !== null && timeLimitS !== undefined && !(Number.isFinite(timeLimitS) && timeLimitS > 0)) {
+    throw new Error(`timeLimitS must be a positive number of seconds, got ${timeLimitS}`);
+  }
+}
+
+/** True once `trainTimeS` seconds of training have reached the limit (if any). */
+export function overTimeLimit(trainTimeS: number, timeLimitS: number | null | undefined): boolean {
+  return timeLimitS !== null && timeLimitS !== undefined && trainTimeS >= timeLimitS;
 }
 
 export interface TrainResult extends TrainSummary {
@@ -78,6 +96,7 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
   if (opts.patience !== null && (!Number.isInteger(opts.patience) || opts.patience < 1)) {
     throw new Error(`patience must be a positive integer, got ${opts.patience}`);
   }
+  checkTimeLimit(opts.timeLimitS);
   checkMemory('full-batch training', estimateFullBatchBytes(model.config, data), memoryLimitOf(opts.memoryLimit, 'trainFullBatch'),
     'use a mini-batch method (e.g. ibmb-node or cluster-gcn)');
   const yTrain = targetsOf(data.labels, split.train, 'train');
@@ -91,6 +110,8 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
   const epochTimes: number[] = [];
   const inferTimes: number[] = [];
   let testAtBest = NaN;
+  let stoppedBy: StopReason = 'epochs';
+  let stepTimeS = 0;
   const t0 = performance.now();
   const start = opts.startEpoch ?? 0;
   // step results (activations, gradients) live in one arena, evaluation outputs in another: each is recycled
@@ -110,6 +131,7 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     optimizer.step();
     const epochMs = performance.now() - e0;
     epochTimes.push(epochMs);
+    stepTimeS += epochMs / 1000;
 
     const i0 = performance.now();
     const out = withArena(evalArena, () => evaluate(model, data));
@@ -133,7 +155,8 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     if (stopper.update(epoch, m.valAcc, model)) testAtBest = m.testAcc;
     stepScheduler(scheduler, valLoss);
     opts.onEpoch?.(m);
-    if (stopper.shouldStop) break;
+    if (stopper.shouldStop) { stoppedBy = 'early-stopping'; break; }
+    if (overTimeLimit(stepTimeS, opts.timeLimitS)) { stoppedBy = 'time-limit'; break; }
   }
   const trainTimeS = (performance.now() - t0) / 1000;
   if (stopper.bestEpoch >= 0) stopper.restoreBest(model);
@@ -147,6 +170,7 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     inferenceTimesMs: inferTimes,
     history,
     optimizer,
+    stoppedBy,
   };
 }
 

@@ -9,7 +9,7 @@ import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { EarlyStopping } from './early-stopping.js';
-import type { EpochMetrics, TrainSummary } from './full-batch.js';
+import { checkTimeLimit, overTimeLimit, type EpochMetrics, type StopReason, type TrainSummary } from './full-batch.js';
 import { makeOptimizer, makeScheduler, stepScheduler, type OptimizerSpec } from './optimizer-factory.js';
 
 /** Where the training batches of an epoch come from (fixed batches reordered, or freshly sampled ones). */
@@ -34,6 +34,8 @@ export interface MiniBatchOptions extends OptimizerSpec {
   patience: number | null;
   /** early stopping never ends the run before this many epochs (default 0) */
   minEpochs?: number;
+  /** stop after the epoch at which this many seconds of training time have run (evaluated then, whatever evalEvery) */
+  timeLimitS?: number | null;
   /** evaluate every this many epochs (default 1) */
   evalEvery?: number;
   onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
@@ -104,6 +106,7 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new Error(`epochs must be a positive integer, got ${opts.epochs}`);
   const evalEvery = opts.evalEvery ?? 1;
   if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new Error(`evalEvery must be a positive integer, got ${evalEvery}`);
+  checkTimeLimit(opts.timeLimitS);
   const optimizer = makeOptimizer(model.parameterGroups(opts.weightDecay, opts.decayScope), opts);
   const scheduler = makeScheduler(optimizer, opts);
   const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max', minEpochs: opts.minEpochs });
@@ -112,6 +115,7 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   const inferTimes: number[] = [];
   let trainTime = 0;
   let testAtBest = NaN;
+  let stoppedBy: StopReason = 'epochs';
   const trainArena = new Arena();
   const evalArena = new Arena();
   const t0 = performance.now();
@@ -136,7 +140,8 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
     trainTime += epochMs / 1000;
     const trainLoss = lossSum / steps;
     if (!Number.isFinite(trainLoss)) throw new Error(`training diverged at epoch ${epoch}: loss is ${trainLoss} (try a lower --lr)`);
-    if ((epoch + 1) % evalEvery !== 0 && epoch !== opts.epochs - 1) continue;
+    const overTime = overTimeLimit(trainTime, opts.timeLimitS);
+    if ((epoch + 1) % evalEvery !== 0 && epoch !== opts.epochs - 1 && !overTime) continue;
     const i0 = performance.now();
     const out = withArena(evalArena, () => evaluate(model));
     const evalMs = performance.now() - i0;
@@ -151,11 +156,12 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
     if (stopper.update(epoch, m.valAcc, model)) testAtBest = m.testAcc;
     stepScheduler(scheduler, val.loss);
     opts.onEpoch?.(m);
-    if (stopper.shouldStop) break;
+    if (stopper.shouldStop) { stoppedBy = 'early-stopping'; break; }
+    if (overTime) { stoppedBy = 'time-limit'; break; }
   }
   if (stopper.bestEpoch >= 0) stopper.restoreBest(model);
   return {
     epochsRun: epochTimes.length, bestEpoch: stopper.bestEpoch, valAcc: stopper.bestValue, testAcc: testAtBest,
-    trainTimeS: trainTime, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, optimizer,
+    trainTimeS: trainTime, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, optimizer, stoppedBy,
   };
 }

@@ -8,6 +8,7 @@ import type { BackendInfo } from '../kernels/backend.js';
 import type { ModelConfig } from '../nn/models.js';
 import { nonFiniteAsString } from './metrics-log.js';
 import type { FeatureLayout } from './prepare.js';
+import type { StopReason } from './full-batch.js';
 import type { MultiscaleReport } from './multiscale-report.js';
 import type { OptimizerName, SchedulerName } from './optimizer-factory.js';
 
@@ -21,6 +22,8 @@ export interface TrainingConfig {
   patience: number | null;
   /** early stopping never ends the run before this many epochs (0: no minimum) */
   minEpochs: number;
+  /** stop after the epoch at which this many seconds of training time (the val_history clock) have run; null: no limit */
+  timeLimitS: number | null;
   optimizer: OptimizerName;
   scheduler: SchedulerName;
   normalizeFeatures: boolean;
@@ -54,6 +57,8 @@ export interface TrainReport {
   /** first epoch of this run (> 0 when resumed from a checkpoint) */
   start_epoch: number;
   epochs_run: number;
+  /** why training ended: 'epochs' (the budget), 'early-stopping' or 'time-limit'; null for multiscale schedules */
+  stopped_by: StopReason | null;
   best_epoch: number;
   val_acc: number;
   test_acc: number;

@@ -93,7 +93,7 @@ export { RunOptionError };
 export function defaultTrainingConfig(kind: ModelKind, hasPublicSplit: boolean): TrainingConfig {
   return {
     epochs: 200, lr: kind === 'gat' ? 0.005 : 0.01, weightDecay: 5e-4, decayScope: kind === 'gcn' ? 'first' : 'all',
-    patience: null, minEpochs: 0, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
+    patience: null, minEpochs: 0, timeLimitS: null, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
     split: hasPublicSplit ? 'public' : 'random:20:30', splitSeed: 0,
   };
 }
@@ -256,6 +256,7 @@ async function setUp(opts: RunOptions): Promise<Setup> {
   const seed = opts.seed ?? resumed?.seed ?? 0;
   const picked: Partial<TrainingConfig> = definedOnly({
     epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay, decayScope: opts.decayScope, patience: opts.patience, minEpochs: opts.minEpochs,
+    timeLimitS: opts.timeLimitS,
     optimizer: opts.optimizer, scheduler: opts.scheduler, normalizeFeatures: opts.normalizeFeatures,
     featureLayout: opts.featureLayout, split: opts.split, splitSeed: opts.splitSeed,
   });
