@@ -151,6 +151,12 @@ export class GNN extends Module {
     return dropout(x, p, this.dropRng);
   }
 
+  /** Every random stream training draws from (input and hidden dropout, then each GAT layer's attention dropout), in
+   *  a fixed order: saving and restoring their states lets a resumed run draw the masks an uninterrupted one would. */
+  randomStreams(): Rng[] {
+    return [this.dropRng, ...this.convs.flatMap((c) => (c instanceof GATConv ? [c.dropRng] : []))];
+  }
+
   /** Parameter groups for the optimiser: weight decay on all parameters, or on the first layer only (the PyG
    *  GCN example's setting, which the PyTorch baselines use). */
   parameterGroups(weightDecay: number, scope: 'all' | 'first'): Array<{ params: Tensor[]; weightDecay: number }> {

@@ -3,7 +3,7 @@
 import type { Rng } from '../../graph/rng.js';
 import { headMeanMatrix, type NodeInput } from '../../tensor/compose.js';
 import {
-  addRowVec, dropout, gatAttention, gatherRows, gspmm, headDot, matmul, reshape, type UniformSource,
+  addRowVec, dropout, gatAttention, gatherRows, gspmm, headDot, matmul, reshape,
 } from '../../tensor/ops.js';
 import type { DType, Tensor } from '../../tensor/tensor.js';
 import { constant, glorot } from '../init.js';
@@ -38,7 +38,8 @@ export class GATConv extends GraphConv<GATTransformed> {
   private readonly concat: boolean;
   private readonly slope: number;
   private readonly attnDrop: number;
-  private readonly dropRng: UniformSource;
+  /** the attention dropout's random stream (GNN.randomStreams lists it for checkpoints) */
+  readonly dropRng: Rng;
   private readonly headMean: Tensor;
 
   constructor(readonly inDim: number, readonly channels: number, opts: GATOptions) {
