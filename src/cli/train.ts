@@ -36,7 +36,9 @@ export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; 
 const FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.key, f.flag.split(' ')[0]])),
   method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', inference: '--inference', batches: '--batches',
-  outputs: '--split', resume: '--resume', timeLimitS: '--time-limit', out: '--out', ...MULTISCALE_FLAG_OF,
+  outputs: '--split', resume: '--resume', timeLimitS: '--time-limit', out: '--out', seed: '--seed', optimizer: '--optimizer',
+  scheduler: '--scheduler', decayScope: '--decay-scope', normalizeFeatures: '--normalize-features', featureLayout: '--feature-layout',
+  ...MULTISCALE_FLAG_OF,
 };
 
 /** A run error about a method option, with the flag that sets it (others pass through to errors.ts). */
@@ -129,10 +131,17 @@ export function toRunOptions(f: TrainFlags): RunOptions {
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a');
 const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)} ms`);
 
+/** How many epochs ran in how long; a resumed run's training time counts the runs it continues. */
+function epochSpan(r: TrainReport): string {
+  const t = r.train_time_s.toFixed(2);
+  if (r.start_epoch === 0) return `${r.epochs_run} epochs in ${t} s`;
+  return `epochs ${r.start_epoch}-${r.start_epoch + r.epochs_run - 1} after resuming, ${t} s of training since epoch 0`;
+}
+
 export function summary(r: TrainReport): string {
   return [
     `${r.model} on ${r.dataset}: test acc ${pct(r.test_acc)}  val acc ${pct(r.val_acc)}  best epoch ${r.best_epoch}  ` +
-      `(${r.epochs_run} epochs in ${r.train_time_s.toFixed(2)} s${r.stopped_by === 'time-limit' ? ', stopped by the time limit' : ''})`,
+      `(${epochSpan(r)}${r.stopped_by === 'time-limit' ? ', stopped by the time limit' : ''})`,
     `median epoch ${r.epoch_time_ms.toFixed(2)} ms  inference ${r.inference_time_ms.toFixed(2)} ms  peak RSS ${r.peak_rss_mb.toFixed(0)} MiB  ` +
       `params ${r.params}  gemm ${r.backend.gemm}`,
     `method ${r.method}: ${r.batches_per_epoch} batch${r.batches_per_epoch === 1 ? '' : 'es'}/epoch  preprocess ${r.preprocess_time_s.toFixed(2)} s` +
@@ -165,8 +174,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--feature-layout <layout>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .option('--report <file>', 'write the JSON report here')
     .option('--log <file>', 'write one JSON line of metrics per epoch here')
-    .option('--save <file>', 'save a checkpoint (.safetensors) at the end')
-    .option('--resume <file>', 'continue training from a checkpoint (model, optimiser state, epoch)')
+    .option('--save <file>', 'save a checkpoint (.safetensors) at the end: best weights (for predict) and everything --resume needs')
+    .option('--resume <file>', 'continue the run saved in a checkpoint exactly where it stopped (same data, method and options); --epochs is the new total')
     .option('--log-every <n>', 'epochs between progress lines when not on a terminal', intAtLeast(1))
     .option('--quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {

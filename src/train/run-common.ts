@@ -5,9 +5,10 @@ import { cacheBatches } from '../batching/materialize.js';
 import { buildTrainBatches, MethodOptionError, usedOptions, type TrainBatches } from '../batching/methods.js';
 import { fixedBatchSource, sampledBatchSource } from '../batching/sources.js';
 import { describeBackend } from '../kernels/backend.js';
-import { saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { saveCheckpoint, type CheckpointMeta, type CheckpointParts } from './checkpoint.js';
 import { layerwiseEvaluator } from './evaluators.js';
-import { median, type EpochMetrics, type StopReason, type TrainSummary } from './full-batch.js';
+import { median, type EpochMetrics, type TrainSummary } from './full-batch.js';
+import type { StopReason } from './loop-state.js';
 import type { MetricValue } from './metrics-log.js';
 import { logitsAccuracy, type BatchSource, type Evaluator } from './minibatch.js';
 import { fastgnnVersion, writeReport, type InferenceReport, type TrainReport } from './report.js';
@@ -76,10 +77,10 @@ export function epochRecord(m: EpochMetrics & { trainTimeS?: number }, level?: n
 }
 
 /** With a file, saves the run's model (best weights), optimiser and metadata; `epoch` is where training would
- *  continue, `extra` joins the metadata. */
+ *  continue, `extra` joins the metadata, `resume` adds what continuing needs (see resume.ts). */
 export function saveRunCheckpoint(
   file: string | undefined, s: Setup, r: Pick<TrainSummary, 'bestEpoch' | 'valAcc' | 'testAcc' | 'optimizer'>, epoch: number,
-  extra: CheckpointMeta = {},
+  extra: CheckpointMeta = {}, resume: Pick<CheckpointParts, 'weights' | 'state'> = {},
 ): void {
   if (file === undefined) return;
   const { dataset } = s;
@@ -90,7 +91,7 @@ export function saveRunCheckpoint(
     dataset_classes: dataset.numClasses, fastgnn_version: fastgnnVersion(), method: s.method,
     ...extra,
   };
-  saveCheckpoint(file, { model: s.model, optimizer: r.optimizer, meta });
+  saveCheckpoint(file, { model: s.model, optimizer: r.optimizer, meta, ...resume });
 }
 
 /** What a finished run adds to its report beyond the set-up. */

@@ -87,7 +87,7 @@ function buildLevels(s: Setup, r: ResolvedMultiscale): Hierarchy {
 export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOptions) => Promise<Setup>): Promise<TrainReport> {
   if (opts.multiscale === undefined) throw new RunOptionError('multiscale', 'expected a schedule');
   if (opts.timeLimitS !== undefined) throw new RunOptionError('timeLimitS', 'applies to plain training only; expected no --time-limit with --multiscale');
-  if (opts.resume !== undefined) throw new RunOptionError('resume', 'continues plain full-batch training only; expected no --resume with --multiscale');
+  if (opts.resume !== undefined) throw new RunOptionError('resume', 'applies to plain (full-batch or mini-batch) training only; expected no --resume with --multiscale');
   const s = await setUp(opts);
   const { dataset, training, config, split, data, seed, method, model } = s;
   const r = resolveMultiscaleOptions(opts.multiscale, training.epochs, method);

@@ -149,7 +149,7 @@ const BAD: Array<{ what: string; args: string[]; message: RegExp }> = [
   { what: '--mlmc-batch with coarse-to-fine', args: ['--multiscale', 'coarse-to-fine', '--mlmc-batch', '8'], message: /^fastgnn train: --mlmc-batch: applies to --multiscale multiscale-grad only/ },
   { what: 'multiscale-grad with a mini-batching method', args: ['--multiscale', 'multiscale-grad', '--method', 'neighbor'], message: /^fastgnn train: --method: is 'neighbor', but the multiscale gradient evaluates the full graph/ },
   { what: '--time-limit with --multiscale', args: ['--multiscale', 'coarse-to-fine', '--time-limit', '5'], message: /^fastgnn train: --time-limit: applies to plain training only; expected no --time-limit with --multiscale$/ },
-  { what: '--resume with --multiscale', args: ['--multiscale', 'coarse-to-fine', '--resume', 'x.safetensors'], message: /^fastgnn train: --resume: continues plain full-batch training only/ },
+  { what: '--resume with --multiscale', args: ['--multiscale', 'coarse-to-fine', '--resume', 'x.safetensors'], message: /^fastgnn train: --resume: applies to plain \(full-batch or mini-batch\) training only/ },
 ];
 
 describe('fastgnn train --multiscale errors', () => {

@@ -2,7 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkTimeLimit, overTimeLimit } from '../../src/train/full-batch.js';
+import { checkTimeLimit, overTimeLimit } from '../../src/train/loop-state.js';
 
 describe('training time limit', () => {
   it('accepts no limit or a positive number of seconds and rejects anything else', () => {
