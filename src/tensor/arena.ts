@@ -20,8 +20,10 @@ export function arenaCapacity(size: number): number {
   return base + Math.ceil((size - base) / step) * step;
 }
 
-/** A free array is released once this many scopes in a row have not reused it. */
-const MAX_IDLE_SCOPES = 3;
+/** A free array is released once this many scopes in a row have not reused it: 1, since mini-batches of different
+ *  sizes already share arrays by capacity, and every scope of idle arrays kept costs a whole step's working set (on a
+ *  1M-node graph with GCN 3x256, holding 3 idle scopes took an IBMB run past 24 GiB). */
+const MAX_IDLE_SCOPES = 1;
 
 interface Pooled {
   readonly whole: FloatArray;
@@ -62,6 +64,13 @@ export class Arena {
   reset(): void {
     this.scope++;
     this.free = this.free.filter((p) => this.scope - p.lastScope <= MAX_IDLE_SCOPES).concat(this.used);
+    this.used = [];
+  }
+
+  /** Drops every array (e.g. after an evaluation pass, whose working set is not needed until the next one). Arrays
+   *  handed out before stay valid as long as their holders keep them. */
+  release(): void {
+    this.free = [];
     this.used = [];
   }
 

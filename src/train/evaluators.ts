@@ -46,6 +46,7 @@ export function batchedEvaluator(batches: readonly MaterializedBatch[], numNodes
         });
       }
     });
+    arena.release(); // the working set of a pass is not needed until the next evaluation
     return { logits, classes, rowOf };
   };
 }
@@ -83,6 +84,8 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
       }
       return model.head ? model.head.forward(h) : (h as Tensor);
     });
+    arena.release(); // as in batchedEvaluator
+    transformArena.release();
     return { logits: out.data, classes: out.cols, rowOf };
   };
 }

@@ -31,7 +31,7 @@ describe('Arena', () => {
     assert.ok(second.every((v) => v === 0), 'reused array is zeroed');
   });
 
-  it('releases arrays no scope has reused for three scopes in a row', () => {
+  it('releases arrays the next scope has not reused', () => {
     const arena = new Arena();
     for (let step = 0; step < 20; step++) {
       withArena(arena, () => {
@@ -39,8 +39,8 @@ describe('Arena', () => {
         allocate('float32', 6000);
       });
     }
-    // the 6000 array is reused every step; the large ones from the last 4 scopes are still pooled, older ones gone
-    const large = [19, 18, 17, 16].reduce((s, step) => s + arenaCapacity(15000 * 3 ** (step % 6)), 0);
+    // the 6000 array is reused every step; the large ones of the last 2 scopes are still pooled, older ones gone
+    const large = [19, 18].reduce((s, step) => s + arenaCapacity(15000 * 3 ** (step % 6)), 0);
     assert.equal(arena.heldValues(), large + arenaCapacity(6000));
   });
 
@@ -51,5 +51,14 @@ describe('Arena', () => {
     assert.equal(fits.buffer, big.buffer);
     const tooSmall = withArena(arena, () => allocate('float32', 4100));
     assert.notEqual(tooSmall.buffer, big.buffer);
+  });
+
+  it('drops every pooled array on release', () => {
+    const arena = new Arena();
+    const first = withArena(arena, () => allocate('float32', 10000));
+    arena.release();
+    assert.equal(arena.heldValues(), 0);
+    const second = withArena(arena, () => allocate('float32', 10000));
+    assert.notEqual(second.buffer, first.buffer);
   });
 });
