@@ -5,6 +5,7 @@ import { fastTsKernels } from './fast.js';
 import { dropoutChunks } from './dropout-mask.js';
 import { rowRange, type PoolJob } from './pool.js';
 import { runGemmJob } from './wasm-gemm.js';
+import { afterJob } from './gc.js';
 
 const { flags, slot } = workerData as { flags: Int32Array; slot: number };
 
@@ -25,4 +26,5 @@ parentPort?.on('message', (job: PoolJob) => {
     Atomics.store(flags, slot, 2);
   }
   Atomics.notify(flags, slot);
+  afterJob(job);
 });
