@@ -53,8 +53,8 @@ export interface MlmcOptions {
 
 export interface MlmcLevelWork {
   readonly level: number;
-  /** distinct level rows whose logits the step needed */
-  readonly outputRows: number;
+  /** distinct level rows whose logits the step needed (empty when the level had no sampled row) */
+  readonly outputRows: Int32Array;
   readonly seconds: number;
 }
 
@@ -152,7 +152,7 @@ export function mlmcGradient(model: GNN, levels: readonly CoarseLevel[], train: 
   return {
     estimate: terms.reduce((s, x) => s + x, 0),
     terms,
-    work: levels.map((lv, l) => ({ level: lv.level, outputRows: outs[l]?.rows.length ?? 0, seconds: seconds[l] })),
+    work: levels.map((lv, l) => ({ level: lv.level, outputRows: outs[l]?.rows ?? new Int32Array(0), seconds: seconds[l] })),
   };
 }
 
@@ -186,11 +186,11 @@ export function trainMultiscaleGradient(model: GNN, hierarchy: Hierarchy, opts: 
     for (let k = 0; k < steps; k++) {
       model.train();
       s.optimizer.zeroGrad();
-      const r = mlmcGradient(model, levels, split.train, data.labels, { batchSize: opts.batchSize, rng, variant: opts.variant });
+      const r = s.inTrainArena(() => mlmcGradient(model, levels, split.train, data.labels, { batchSize: opts.batchSize, rng, variant: opts.variant }));
       const t = performance.now();
       s.optimizer.step();
       s.addTrainTime(r.work.reduce((acc, w) => acc + w.seconds, 0) + (performance.now() - t) / 1000);
-      for (const w of r.work) if (w.outputRows > 0) s.meter.step(w.level, levels[w.level].data, w.seconds, w.outputRows);
+      for (const w of r.work) if (w.outputRows.length > 0) s.meter.step(w.level, levels[w.level].data, w.seconds, w.outputRows);
       est += r.estimate / steps;
     }
     if (s.endEpoch(-1, est, e === opts.epochs - 1)) break;

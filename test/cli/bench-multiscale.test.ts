@@ -34,7 +34,7 @@ describe('fastgnn bench --multiscale', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /plain 4 epochs; multiscale E = 2 \(coarse-to-fine: E \* 2\^l epochs at level l\), 2 levels/);
     assert.match(res.stdout, /target validation accuracy [\d.]+% = 98% of the best configuration's best validation accuracy \((plain|coarse-to-fine:topk): [\d.]+%/);
-    assert.match(res.stdout, /^config +test acc % +to target s +train s +total s +train GFLOP +total GFLOP +M n\+e +peak RSS MiB +level MiB +last phase$/m);
+    assert.match(res.stdout, /^config +test acc % +to target s +train s +total s +train GFLOP +total GFLOP +dense GFLOP +sparse GFLOP +M n\+e +peak RSS MiB +level MiB +last phase$/m);
     assert.match(res.stdout, /^plain +\d+\.\d\d ± 0\.00 .* full-graph$/m);
     assert.match(res.stdout, /^coarse-to-fine:topk +\d+\.\d\d ± 0\.00 .* full-graph$/m);
   });
@@ -63,6 +63,9 @@ describe('fastgnn bench --multiscale', () => {
       assert.equal(c.test_acc_mean, run.test_acc);
       assert.equal(c.train_gflop, ms.cost.total.train_flops / 1e9);
       assert.equal(c.total_gflop, ms.cost.total.flops / 1e9);
+      assert.deepEqual([c.dense_gflop, c.sparse_gflop], [ms.cost.total.dense_flops / 1e9, ms.cost.total.sparse_flops / 1e9]);
+      // Cora's features are sparse: the first layer's product with them counts as sparse work, the rest is dense
+      assert.ok(c.dense_gflop > 0 && c.sparse_gflop > 0 && Math.abs(c.dense_gflop + c.sparse_gflop - c.total_gflop) <= 1e-12 * c.total_gflop, c.config);
       assert.ok(c.train_gflop > 0 && c.total_gflop > c.train_gflop, c.config);
       assert.ok(c.total_time_s >= c.train_time_s && c.train_time_s > 0, c.config);
       assert.ok(c.peak_rss_mb > 0 && c.max_level_tensor_mb > 0, c.config);
