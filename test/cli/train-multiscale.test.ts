@@ -14,8 +14,9 @@ type MultiscaleSection = NonNullable<TrainReport['multiscale']>;
 const REQUIRED = ['dataset', 'model', 'method', 'seed', 'epochs_run', 'best_epoch', 'val_acc', 'test_acc', 'train_time_s', 'epoch_time_ms',
   'inference_time_ms', 'peak_rss_mb', 'params', 'val_history', 'multiscale'];
 
-/** Checks every level's cost is positive, per-step work shrinks with the level, and the totals add up. */
-function checkCosts(m: MultiscaleSection): void {
+/** Checks every level's cost is positive, coarse levels are smaller (and, unless `perStepShrinks` is false, cost less
+ *  per step) than level 0, and the totals add up. */
+function checkCosts(m: MultiscaleSection, perStepShrinks = true): void {
   const levels = m.cost.levels;
   assert.deepEqual(levels.map((l) => l.level), Array.from({ length: m.levels }, (_, l) => l));
   for (const l of [...levels, m.cost.evaluation]) {
@@ -26,7 +27,7 @@ function checkCosts(m: MultiscaleSection): void {
   }
   for (const l of levels.slice(1)) {
     assert.ok(l.nodes < levels[0].nodes, `level ${l.level} has ${l.nodes} nodes, level 0 ${levels[0].nodes}`);
-    assert.ok(l.flops / l.steps < levels[0].flops / levels[0].steps, `level ${l.level} costs more per step than level 0`);
+    if (perStepShrinks) assert.ok(l.flops / l.steps < levels[0].flops / levels[0].steps, `level ${l.level} costs more per step than level 0`);
     assert.ok(l.tensor_mb < levels[0].tensor_mb);
   }
   const sum = (f: (l: (typeof levels)[number]) => number): number => levels.reduce((s, l) => s + f(l), 0);
@@ -120,7 +121,11 @@ describe('fastgnn train --multiscale', () => {
     assert.ok(m.level_sizes[1].nodes >= 2708 / 4 && m.level_sizes[1].nodes < 2708, JSON.stringify(m.level_sizes));
     // each estimator epoch steps level 0 (the fine side) and level 1; the final epoch steps level 0
     assert.deepEqual(m.cost.levels.map((l) => l.steps), [5, 4]);
-    checkCosts(m);
+    // level 0's estimator steps ran on the 2-hop balls of their 16 sampled nodes, not on all 2708: an estimator step
+    // at level 0 can cost less than one at level 1, whose larger samples cover most of it
+    const [l0] = m.cost.levels;
+    assert.ok(l0.nodes_touched < 2708 + 4 * 2708 / 2, `level 0 touched ${l0.nodes_touched} nodes in 4 estimator steps and 1 full one`);
+    checkCosts(m, false);
   });
 
   it('coarse-to-fine trains level 0 with a mini-batching method\'s batches', () => {
