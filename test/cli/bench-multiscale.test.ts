@@ -1,12 +1,13 @@
 // Tests of `fastgnn bench --multiscale`: plain and coarse-to-fine x one seed on Cora give one table, a JSON
 // comparison with the stated target, work and memory per configuration, and the SVG plot; bad lists and flags
-// that do not apply fail with one line.
+// that do not apply fail with one line; runs go seed by seed.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMultiscaleConfigs, type MultiscaleSummary } from '../../src/cli/bench-multiscale.js';
+import { runConfigs } from '../../src/cli/bench-runs.js';
 import type { TrainReport } from '../../src/train/report.js';
 import { tempDir } from '../helpers/paths.js';
 import { checkPlot, checkTarget, CORA_NPZ, readJson, runCli, type CliResult } from './cli.js';
@@ -96,6 +97,18 @@ describe('fastgnn bench --multiscale', () => {
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
       assert.match(r.stderr.split('\n')[0], message);
     }
+  });
+});
+
+describe('bench runs', () => {
+  it('run seed by seed, every configuration\'s seed 0 before any seed 1, and record failed runs per configuration', () => {
+    const calls: Array<[string, number]> = [];
+    const results = runConfigs(['a', 'b'], 2, (name, seed, report) => {
+      calls.push([name, seed]);
+      return ['no-such-command', '--report', report]; // fails at once: the order is what this checks
+    }, () => '');
+    assert.deepEqual(calls, [['a', 0], ['b', 0], ['a', 1], ['b', 1]]);
+    for (const name of ['a', 'b']) assert.deepEqual(results.get(name)!.failed.map((f) => f.seed), [0, 1]);
   });
 });
 
