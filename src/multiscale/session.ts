@@ -162,7 +162,7 @@ export class Session {
   }
 
   /** Epochs between evaluations at `level` (-1: a multiscale-gradient epoch); see MultiscaleTrainOptions.coarseEval. */
-  evalInterval(level: number): number {
+  private evalInterval(level: number): number {
     const every = this.opts.evalEvery ?? 1;
     return level > 0 && (this.opts.coarseEval ?? 'scaled') === 'scaled' ? every * 2 ** level : every;
   }
