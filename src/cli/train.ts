@@ -151,10 +151,17 @@ export function summary(r: TrainReport): string {
   ].join('\n');
 }
 
+/** 'x GFLOP (dense d + sparse s)' of a cost entry. */
+function gflop(c: { flops: number; dense_flops: number; sparse_flops: number }): string {
+  const g = (x: number): string => (x / 1e9).toFixed(2);
+  return `${g(c.flops)} GFLOP (dense ${g(c.dense_flops)} + sparse ${g(c.sparse_flops)})`;
+}
+
 function multiscaleSummary(m: NonNullable<TrainReport['multiscale']>): string {
-  const levels = m.cost.levels.map((l) => `L${l.level} ${l.steps} steps ${(l.flops / 1e9).toFixed(2)} GFLOP ${l.wall_s.toFixed(2)} s`).join(', ');
+  const levels = m.cost.levels.map((l) => `L${l.level} ${l.steps} steps ${gflop(l)} ${l.wall_s.toFixed(2)} s`).join(', ');
+  const ev = m.cost.evaluation;
   return `multiscale ${m.schedule} (${m.coarsen}, ${m.levels} levels, power ${m.power}, ratio ${m.level_ratio}): ${levels}; ` +
-    `total ${(m.cost.total.flops / 1e9).toFixed(2)} GFLOP with evaluation; last phase ${m.last_phase}`;
+    `${ev.steps} evaluations ${ev.wall_s.toFixed(2)} s; total ${gflop(m.cost.total)} with evaluation; last phase ${m.last_phase}`;
 }
 
 export function trainCommand(): Command {

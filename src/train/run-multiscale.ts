@@ -126,7 +126,7 @@ export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOpti
   const base: MultiscaleTrainOptions = {
     optimizer: training.optimizer, lr: training.lr, scheduler: training.scheduler, epochs: training.epochs,
     weightDecay: training.weightDecay, decayScope: training.decayScope, patience: training.patience,
-    evalEvery: opts.evalEvery ?? 1, evaluator: timed(evaluator, evalTimes), finalFullEpochs: r.finalFullEpochs, onEpoch,
+    evalEvery: opts.evalEvery ?? 1, coarseEval: r.coarseEval, evaluator: timed(evaluator, evalTimes), finalFullEpochs: r.finalFullEpochs, onEpoch,
   };
   let result: MultiscaleResult;
   try {
