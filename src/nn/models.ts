@@ -126,10 +126,17 @@ export class GNN extends Module {
   }
 
   /** Graph layer l alone: convolution (for `rows` only, when given), then norm, activation and dropout unless it is
-   *  the last convolution of a model without a linear head. Layer-wise inference calls this chunk by chunk. */
+   *  the last convolution of a model without a linear head. */
   layer(l: number, h: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+    return this.aggregateLayer(l, this.convs[l].transform(h), ctx, rows);
+  }
+
+  /** Graph layer l from its convolution's transform of the layer input (see GraphConv.transform): aggregation for
+   *  `rows` only, when given, then what layer() does after the convolution. Layer-wise inference transforms once
+   *  per layer and calls this chunk by chunk. */
+  aggregateLayer(l: number, transformed: unknown, ctx: GraphContext, rows?: Int32Array): Tensor {
     const c = this.config;
-    let y = this.convs[l].forward(h, ctx, rows);
+    let y = this.convs[l].aggregate(transformed, ctx, rows);
     if (l < this.convs.length - 1 || this.head) {
       if (this.norms[l]) y = this.norms[l].forward(y);
       y = c.activation === 'elu' ? elu(y) : relu(y);

@@ -22,7 +22,13 @@ export interface GATOptions {
   dtype?: DType;
 }
 
-export class GATConv extends GraphConv {
+/** What GATConv.aggregate needs from every node: h = x W and the source scores <h_j, att_src> per head. */
+interface GATTransformed {
+  h: Tensor;
+  scoreSrc: Tensor;
+}
+
+export class GATConv extends GraphConv<GATTransformed> {
   readonly outDim: number;
   readonly lin: Linear;
   readonly attSrc: Tensor;
@@ -53,11 +59,14 @@ export class GATConv extends GraphConv {
     this.headMean = headMeanMatrix(heads, channels, dtype);
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+  transform(x: NodeInput): GATTransformed {
+    const h = this.lin.forward(x); // [N, H*C], column = head * C + channel
+    return { h, scoreSrc: headDot(h, reshape(this.attSrc, [this.attSrc.size]), this.heads) }; // scores [N, H]
+  }
+
+  aggregate({ h, scoreSrc }: GATTransformed, ctx: GraphContext, rows?: Int32Array): Tensor {
     const H = this.heads;
     const a = rows ? ctx.adjacencyRows('loops', rows) : ctx.adjacency('loops');
-    const h = this.lin.forward(x); // [N, H*C], column = head * C + channel
-    const scoreSrc = headDot(h, reshape(this.attSrc, [this.attSrc.size]), H); // [N, H]
     const dstRows = rows ? gatherRows(h, rows) : h;
     const scoreDst = headDot(dstRows, reshape(this.attDst, [this.attDst.size]), H);
     let alpha = gatAttention(a, scoreDst, scoreSrc, H, this.slope);

@@ -9,7 +9,7 @@ import type { GraphContext } from '../graph-context.js';
 import { GraphConv } from './conv.js';
 import { Linear } from './linear.js';
 
-export class GCNConv extends GraphConv {
+export class GCNConv extends GraphConv<Tensor> {
   readonly lin: Linear;
   readonly bias: Tensor;
 
@@ -19,8 +19,13 @@ export class GCNConv extends GraphConv {
     this.bias = this.registerParameter('bias', constant([outDim], 0, opts.dtype ?? 'float32'));
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+  /** x W */
+  transform(x: NodeInput): Tensor {
+    return this.lin.forward(x);
+  }
+
+  aggregate(xw: Tensor, ctx: GraphContext, rows?: Int32Array): Tensor {
     const a = rows ? ctx.adjacencyRows('gcn', rows) : ctx.adjacency('gcn');
-    return addRowVec(spmm(a, this.lin.forward(x)), this.bias);
+    return addRowVec(spmm(a, xw), this.bias);
   }
 }
