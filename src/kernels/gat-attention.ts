@@ -2,6 +2,7 @@
 // backward; no nnz x heads logit buffers are kept for the backward pass.
 
 import type { CsrMatrix } from '../graph/csr.js';
+import { expMinus } from './exp.js';
 import type { FloatArray } from './types.js';
 
 /* What makes these loops fast (npm run bench:kernels -- --only gat):
@@ -9,7 +10,8 @@ import type { FloatArray } from './types.js';
  *   (per head) c_i = leakyRelu(u_i + V) bounds row i's logits and
  *     exp(leakyRelu(u_i + v_j) - c_i) = max(A_i P_j, B_i Q_j),  P_j = exp(v_j - V), Q_j = exp(slope (v_j - V)),
  *     A_i = exp(u_i + V - c_i), B_i = exp(slope (u_i + V) - c_i),
- *   all <= 1: two exps per source node and one per row instead of one per entry. A softmax does not depend on the
+ *   all <= 1: two exps per source node and one per row instead of one per entry (and every exp here has a
+ *   non-positive argument, so exp.ts serves it, faster than Math.exp). A softmax does not depend on the
  *   shift, so this gives the reference's values up to rounding, unless row i's own maximum lies so far below c_i
  *   that its terms underflow: such rows (a tiny sum, caught below), slopes outside [0, 1], non-finite scores, and
  *   matrices with few entries per column (e.g. a mini-batch's output rows, where per-column exps would cost more)
@@ -60,8 +62,8 @@ function sourceFactors(v: FloatArray, cols: number, heads: number, slope: number
     const b = 2 * heads * j;
     for (let h = 0; h < heads; h++) {
       const d = v[j * heads + h] - top[h];
-      pq[b + h] = Math.exp(d);
-      pq[b + heads + h] = Math.exp(slope * d);
+      pq[b + h] = expMinus(d, 0);
+      pq[b + heads + h] = expMinus(slope * d, 0);
     }
   }
   return { top, pq };
@@ -77,8 +79,8 @@ function shiftedRowHead(
   const hi = indptr[i + 1];
   const t = u[i * heads + h] + top[h]; // c_i = leakyRelu(t)
   if (!Number.isFinite(t)) return false;
-  const scaleP = t > 0 ? 1 : Math.exp((1 - slope) * t);
-  const scaleQ = t > 0 ? Math.exp((slope - 1) * t) : 1;
+  const scaleP = t > 0 ? 1 : expMinus((1 - slope) * t, 0);
+  const scaleQ = t > 0 ? expMinus((slope - 1) * t, 0) : 1;
   const w2 = 2 * heads;
   let sum = 0;
   for (let k = lo; k < hi; k++) {
@@ -111,7 +113,7 @@ function exactRowHead(a: CsrMatrix, i: number, h: number, u: FloatArray, v: Floa
   let den = 0;
   for (let k = lo; k < hi; k++) {
     const s = ui + v[indices[k] * heads + h];
-    const ex = Math.exp(s * factor[Number(s > 0)] - mx);
+    const ex = expMinus(s * factor[Number(s > 0)] - mx, 0);
     out[k * heads + h] = ex;
     den += ex;
   }

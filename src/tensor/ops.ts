@@ -2,6 +2,7 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
+import { expMinus } from '../kernels/exp.js';
 import type { FloatArray } from '../kernels/types.js';
 import { record } from './tape.js';
 import { allocate, shapeSize, Tensor } from './tensor.js';
@@ -141,9 +142,20 @@ export function relu(x: Tensor): Tensor {
   return record('relu', [x], {}, out, x.shape, undefined);
 }
 
+/** x > 0 ? x : alpha (e^x - 1). Branch-free: the sign of a hidden activation is random, and a branch on it
+ *  mispredicts half the time; both candidates are computed (expm1 of min(x, 0) by kernels/exp.ts, which is faster
+ *  than Math.expm1) and the result is picked from a two-entry table. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   const { d, out } = unaryOut(x);
-  for (let i = 0; i < d.length; i++) out[i] = d[i] > 0 ? d[i] : alpha * Math.expm1(d[i]);
+  const negativePart = Float64Array.of(1, 0); // min(x, 0) = x * negativePart[x > 0]
+  const pick = new Float64Array(2);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    const positive = Number(v > 0);
+    pick[0] = alpha * expMinus(v * negativePart[positive], 1);
+    pick[1] = v;
+    out[i] = pick[positive];
+  }
   return record('elu', [x], { alpha }, out, x.shape, undefined);
 }
 
