@@ -3,6 +3,7 @@
 import { permuteEntries, transposeCached, transposeStructure } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
 import { applyMask } from '../kernels/dropout-mask.js';
+import { expMinus } from '../kernels/exp.js';
 import type { FloatArray } from '../kernels/types.js';
 import type { Primitive, TapeNode } from './primitives.js';
 import { allocate, type Tensor } from './tensor.js';
@@ -153,13 +154,14 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     d.fill(g[0]);
     return [d];
   },
+  // log-probabilities are <= 0: exp by kernels/exp.ts
   logSoftmax: (_n, out, g) => {
     const n = out.cols;
     const d = like(out);
     for (let i = 0; i < d.length; i += n) {
       let s = 0;
       for (let j = 0; j < n; j++) s += g[i + j];
-      for (let j = 0; j < n; j++) d[i + j] = g[i + j] - Math.exp(out.data[i + j]) * s;
+      for (let j = 0; j < n; j++) d[i + j] = g[i + j] - expMinus(out.data[i + j], 0) * s;
     }
     return [d];
   },
@@ -184,7 +186,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
       // dX = A(w)^T dY: gather over the cached transpose with the edge weights permuted to its entry order
       const t = transposeStructure(a);
       const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads), heads, g, f, (dx = like(x)));
+      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, like(w)), heads, g, f, (dx = like(x)));
     }
     return [dw, dx];
   },

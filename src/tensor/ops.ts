@@ -197,7 +197,7 @@ export function sum(x: Tensor): Tensor {
   return record('sum', [x], {}, out, [], undefined);
 }
 
-/** log_softmax over each row. */
+/** log_softmax over each row (the exps have non-positive arguments: kernels/exp.ts). */
 export function logSoftmax(x: Tensor): Tensor {
   const [m, n] = matrix('logSoftmax', x, 'x');
   const out = allocate(x.dtype, x.size);
@@ -207,7 +207,7 @@ export function logSoftmax(x: Tensor): Tensor {
     let mx = -Infinity;
     for (let j = 0; j < n; j++) if (d[o + j] > mx) mx = d[o + j];
     let s = 0;
-    for (let j = 0; j < n; j++) s += Math.exp(d[o + j] - mx);
+    for (let j = 0; j < n; j++) s += expMinus(d[o + j] - mx, 0);
     const lse = mx + Math.log(s);
     for (let j = 0; j < n; j++) out[o + j] = d[o + j] - lse;
   }
