@@ -5,6 +5,7 @@ import { getKernels } from '../kernels/backend.js';
 import { applyMask } from '../kernels/dropout-mask.js';
 import { expMinus } from '../kernels/exp.js';
 import type { FloatArray } from '../kernels/types.js';
+import { splitScores } from './attention-scores.js';
 import type { Primitive, TapeNode } from './primitives.js';
 import { allocate, type Tensor } from './tensor.js';
 
@@ -85,36 +86,46 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     }
     return [dx, dv];
   },
-  // dx[i, h*c + t] = g[i, h] v[h*c + t]; dv[h*c + t] = sum_i g[i, h] x[i, h*c + t], summed in float64
-  headDot: ({ inputs: [x, v], attrs: { heads } }, _o, g, needs) => {
+  // with gs / gd the gradients of the source / destination scores: dx[i, h*c + t] = gs[i, h] src[h*c + t] +
+  // gd[i, h] dst[h*c + t]; dsrc[h*c + t] = sum_i gs[i, h] x[i, h*c + t] (float64 sums), ddst alike, in one pass
+  gatScores: ({ inputs: [x, src, dst], attrs: { heads } }, _o, g, needs) => {
     const n = x.cols;
     const m = x.rows;
     const c = n / heads;
     const xd = x.data;
-    const vd = v.data;
+    const sd = src.data;
+    const dd = dst.data;
+    const gd = m * heads; // offset of the destination scores' gradient
     let dx: FloatArray | null = null;
-    let dv: FloatArray | null = null;
     if (needs[0]) {
       dx = like(x);
       for (let i = 0, o = 0; i < m; i++) {
         for (let h = 0; h < heads; h++) {
-          const gv = g[i * heads + h];
-          for (let t = h * c, e = t + c; t < e; t++, o++) dx[o] = gv * vd[t];
+          const gs = g[i * heads + h];
+          const gt = g[gd + i * heads + h];
+          for (let t = h * c, e = t + c; t < e; t++, o++) dx[o] = gs * sd[t] + gt * dd[t];
         }
       }
     }
-    if (needs[1]) {
-      const sums = new Float64Array(n);
+    let dsrc: FloatArray | null = null;
+    let ddst: FloatArray | null = null;
+    if (needs[1] || needs[2]) {
+      const sumSrc = new Float64Array(n);
+      const sumDst = new Float64Array(n);
       for (let i = 0, o = 0; i < m; i++) {
         for (let h = 0; h < heads; h++) {
-          const gv = g[i * heads + h];
-          for (let t = h * c, e = t + c; t < e; t++, o++) sums[t] += gv * xd[o];
+          const gs = g[i * heads + h];
+          const gt = g[gd + i * heads + h];
+          for (let t = h * c, e = t + c; t < e; t++, o++) {
+            sumSrc[t] += gs * xd[o];
+            sumDst[t] += gt * xd[o];
+          }
         }
       }
-      dv = like(v);
-      dv.set(sums);
+      if (needs[1]) (dsrc = like(src)).set(sumSrc);
+      if (needs[2]) (ddst = like(dst)).set(sumDst);
     }
-    return [dx, dv];
+    return [dx, dsrc, ddst];
   },
   // relu'(0) = 0: the subgradient PyTorch uses, so gradients match it exactly at the kink.
   relu: ({ inputs: [x] }, _o, g) => {
@@ -209,11 +220,17 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().edgeSoftmaxBackward(a, out.data, g, heads, d);
     return [d];
   },
-  gatAttention: ({ inputs: [u, v], attrs: { a, heads, slope } }, out, g, needs) => {
-    const du = needs[0] ? like(u) : null;
-    const dv = needs[1] ? like(v) : null;
-    getKernels().gatAttentionBackward(a, u.data, v.data, out.data, g, heads, slope, du, dv);
-    return [du, dv];
+  // the kernel accumulates into the two halves of dScores; with rows, the destination part goes through a buffer
+  // of the rows' scores and is scattered back
+  gatAttention: ({ inputs: [scores], attrs: { a, heads, slope, rows } }, out, g) => {
+    const n = a.cols;
+    const d = like(scores);
+    const { u, v } = splitScores(scores.data, n, heads, rows);
+    const dst = d.subarray(n * heads, 2 * n * heads);
+    const du = rows ? allocate(scores.dtype, rows.length * heads) : dst;
+    getKernels().gatAttentionBackward(a, u, v, out.data, g, heads, slope, du, d.subarray(0, n * heads));
+    if (rows) getKernels().scatterAddRows(du, heads, rows, dst);
+    return [d];
   },
   gatherRows: ({ inputs: [x], attrs: { index } }, _o, g) => {
     const d = like(x);
