@@ -17,6 +17,7 @@ export const BYTE_MODEL: Record<string, string> = {
   gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f',
   sddmmAdd: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
   sddmmDot: 'indptr + indices + y 4*rows*f + gathered x rows 4*nnz*f + out 4*nnz*heads',
+  gspmmBackward: 'indptr + indices + w + dw 4*nnz*heads each + g 4*rows*f + gathered x rows 4*nnz*f + dx 4*cols*f',
   edgeSoftmax: 'indptr + e 4*nnz*heads + out 4*nnz*heads',
   edgeSoftmaxBackward: 'indptr + alpha + g (4*nnz*heads each) + out 4*nnz*heads',
   gatAttention: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
@@ -120,6 +121,10 @@ export function gatCases(g: CsrMatrix, widths: number[], heads: number, o: Opera
   cases.push(
     { kernel: 'sddmmAdd', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: (k) => k.sddmmAdd(g, o.u, o.v, heads, o.e1) },
     { kernel: 'sddmmDot', width: f0, heads, bytes: structure + 4 * n * f0 + 4 * nnz * f0 + perEntry, parallelWork: work(f0), run: (k) => k.sddmmDot(g, o.y, o.x, heads, f0, o.e1) },
+    {
+      kernel: 'gspmmBackward', width: f0, heads, bytes: structure + 2 * perEntry + 4 * n * f0 + 4 * nnz * f0 + 4 * n * f0, parallelWork: work(f0),
+      run: (k) => k.gspmmBackward(g, o.e1, heads, o.x, o.y, f0, o.e2, o.out),
+    },
     { kernel: 'edgeSoftmax', width: heads, heads, bytes: 4 * (n + 1) + 2 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmax(g, o.e1, heads, o.e2) },
     { kernel: 'edgeSoftmaxBackward', width: heads, heads, bytes: 4 * (n + 1) + 3 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, o.e1) },
   );

@@ -4,6 +4,7 @@ import { permuteEntries, transposeCached, transposeStructure } from '../graph/cs
 import { getKernels } from '../kernels/backend.js';
 import { applyMask } from '../kernels/dropout-mask.js';
 import { expMinus } from '../kernels/exp.js';
+import { MIN_WORK } from '../kernels/parallel.js';
 import type { FloatArray } from '../kernels/types.js';
 import { splitScores } from './attention-scores.js';
 import type { Primitive, TapeNode } from './primitives.js';
@@ -188,17 +189,21 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().spmm(transposeCached(a), g, out.cols, d);
     return [d];
   },
+  // one sweep for both gradients (kernels.gspmmBackward), except for products large enough for the row-parallel
+  // kernels: there dX = A(w)^T dY is a gather over the cached transpose (weights permuted to its entry order), which
+  // they split over threads, unlike the sweep's scatter
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
     const f = out.cols;
-    let dw: FloatArray | null = null;
-    let dx: FloatArray | null = null;
-    if (needs[0]) getKernels().sddmmDot(a, g, x.data, heads, f, (dw = like(w)));
-    if (needs[1]) {
-      // dX = A(w)^T dY: gather over the cached transpose with the edge weights permuted to its entry order
-      const t = transposeStructure(a);
-      const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, like(w)), heads, g, f, (dx = like(x)));
+    const dw = needs[0] ? like(w) : null;
+    const dx = needs[1] ? like(x) : null;
+    if (dx === null || a.indptr[a.rows] * f < MIN_WORK) {
+      getKernels().gspmmBackward(a, w.data, heads, x.data, g, f, dw, dx);
+      return [dw, dx];
     }
+    if (dw) getKernels().sddmmDot(a, g, x.data, heads, f, dw);
+    const t = transposeStructure(a);
+    const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
+    getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, like(w)), heads, g, f, dx);
     return [dw, dx];
   },
   sddmmAdd: ({ inputs: [u, v], attrs: { a, heads } }, _o, g, needs) => {
