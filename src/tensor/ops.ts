@@ -151,25 +151,27 @@ export function relu(x: Tensor): Tensor {
   return record('relu', [x], {}, out, x.shape, undefined);
 }
 
-/** Positions of the non-positive inputs of elu, reused between calls (grown as needed). */
-let eluNegatives = new Int32Array(0);
+/** elu works through blocks of this many values (its list of positions stays in L1). */
+const ELU_BLOCK = 4096;
 
-/** x > 0 ? x : alpha (e^x - 1), in two branch-free passes: copy x while listing the positions of the values that are
- *  not positive, then expm1 (kernels/exp.ts, faster than Math.expm1) at those positions only. The sign of a hidden
- *  activation is random, so a branch on it per value mispredicts half the time: measured 3x slower. */
+/** x > 0 ? x : alpha (e^x - 1), block by block in two branch-free passes: copy x while listing the positions of the
+ *  values that are not positive, then expm1 (kernels/exp.ts, faster than Math.expm1) at those positions only. The
+ *  sign of a hidden activation is random, so a branch on it per value mispredicts half the time: measured 3x slower. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   const { d, out } = unaryOut(x);
-  if (eluNegatives.length < d.length) eluNegatives = new Int32Array(Math.max(d.length, 2 * eluNegatives.length));
-  const negatives = eluNegatives;
-  let count = 0;
-  for (let i = 0; i < d.length; i++) {
-    out[i] = d[i];
-    negatives[count] = i;
-    count += Number(!(d[i] > 0));
-  }
-  for (let q = 0; q < count; q++) {
-    const i = negatives[q];
-    out[i] = alpha * expMinus(d[i], 1);
+  const negatives = new Int32Array(Math.min(d.length, ELU_BLOCK));
+  for (let start = 0; start < d.length; start += ELU_BLOCK) {
+    const end = Math.min(d.length, start + ELU_BLOCK);
+    let count = 0;
+    for (let i = start; i < end; i++) {
+      out[i] = d[i];
+      negatives[count] = i;
+      count += Number(!(d[i] > 0));
+    }
+    for (let q = 0; q < count; q++) {
+      const i = negatives[q];
+      out[i] = alpha * expMinus(d[i], 1);
+    }
   }
   return record('elu', [x], { alpha }, out, x.shape, undefined);
 }
