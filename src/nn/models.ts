@@ -173,8 +173,9 @@ export class GNN extends Module {
 function dropSparseValues(m: CsrMatrix, p: number, rng: Rng): CsrMatrix {
   const nnz = m.indptr[m.rows];
   const values = m.values instanceof Float64Array ? new Float64Array(nnz) : new Float32Array(nnz);
-  const keep = 1 / (1 - p);
+  const factor = Float64Array.of(0, 1 / (1 - p)); // indexed by the mask: no branch on a random keep decision
   const mask = keepMask(nnz, p, rng);
-  for (let k = 0; k < nnz; k++) if (mask[k]) values[k] = (m.values ? m.values[k] : 1) * keep;
+  if (m.values) for (let k = 0; k < nnz; k++) values[k] = m.values[k] * factor[mask[k]];
+  else for (let k = 0; k < nnz; k++) values[k] = factor[mask[k]];
   return { ...m, values };
 }
