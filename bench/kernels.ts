@@ -17,7 +17,9 @@ import { argFlag, argValue, formatTable, round } from './lib/measure.js';
 import { allocateOperands, BYTE_MODEL, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
-/* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] (--large adds a 1M-node graph: several more minutes).
+/* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] (--large adds a 1M-node graph: several more minutes);
+ * `-- --only attention`: the GAT attention rows alone (fused kernels, the pieces and the unfused chains they replace),
+ * written to reports/bench-kernels-attention.json.
  * Graphs: Cora (data/cora.npz) and a synthetic 200k-node graph of average degree 20. Every figure is the median of
  * repeated calls (the machine is shared; the header prints the load average). The parallel kernels (those whose 2-thread version differs from the 1-thread one) are timed
  * with 1 and with 2 threads (setThreads); threadsUsed says whether the work was actually split (small products stay
@@ -27,6 +29,8 @@ const log = (s: string): void => { process.stderr.write(`${s}\n`); };
 const WIDTHS = [64, 128, 256];
 const GAT_HEADS = 8;
 const PARALLEL_THREADS = 2;
+/** The rows of `--only attention`. */
+const ATTENTION_KERNELS = new Set(['sddmmAdd', 'edgeSoftmax', 'edgeSoftmaxBackward', 'gatAttention', 'gatAttentionBackward', 'unfused gatAttention', 'unfused gatAttentionBackward']);
 
 interface GraphSpec { name: string; load: () => Promise<CsrGraph> }
 
@@ -52,7 +56,7 @@ function gemmOneThread(): GemmRow[] {
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as GemmRow[];
 }
 
-async function sparseRows(large: boolean, bounds: Bounds): Promise<KernelRow[]> {
+async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   for (const spec of graphSpecs(large)) {
     const graph = await spec.load();
@@ -61,11 +65,15 @@ async function sparseRows(large: boolean, bounds: Bounds): Promise<KernelRow[]> 
     const loops = ctx.adjacency('loops');
     const nnz = Math.max(gcn.indptr[gcn.rows], loops.indptr[loops.rows]);
     const o = allocateOperands(graph.rows, nnz, Math.max(...WIDTHS), GAT_HEADS);
-    const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = [
-      [graphInfo(`${spec.name} (gcn A+I)`, gcn), spmmCases(gcn, WIDTHS, o)],
-      [graphInfo(`${spec.name} (A+I, ${GAT_HEADS} heads)`, loops), gatCases(loops, WIDTHS, GAT_HEADS, o, getKernels())],
-      [graphInfo(`${spec.name} (rows)`, gcn), rowCases(graph.rows, 128, o)],
-    ];
+    const gat = gatCases(loops, WIDTHS, GAT_HEADS, o, getKernels());
+    const gatInfo = graphInfo(`${spec.name} (A+I, ${GAT_HEADS} heads)`, loops);
+    const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = attentionOnly
+      ? [[gatInfo, gat.filter((c) => ATTENTION_KERNELS.has(c.kernel))]]
+      : [
+          [graphInfo(`${spec.name} (gcn A+I)`, gcn), spmmCases(gcn, WIDTHS, o)],
+          [gatInfo, gat],
+          [graphInfo(`${spec.name} (rows)`, gcn), rowCases(graph.rows, 128, o)],
+        ];
     for (const [info, cases] of byMatrix) {
       for (const t of [1, PARALLEL_THREADS]) rows.push(...runCases(cases, info, t, bounds, log));
     }
@@ -112,6 +120,9 @@ async function main(): Promise<void> {
     return;
   }
   const large = argFlag('large');
+  const only = argValue('only');
+  if (only !== undefined && only !== 'attention') throw new Error(`--only: expected 'attention', got '${only}'`);
+  const attentionOnly = only === 'attention';
   const threadsBefore = getThreads();
   const backend = describeBackend();
   const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}` +
@@ -132,13 +143,13 @@ async function main(): Promise<void> {
 
   let gemm: GemmRow[] = [];
   let limit: ReturnType<typeof gemmLimit> | undefined;
-  if (!argFlag('skip-gemm')) {
+  if (!argFlag('skip-gemm') && !attentionOnly) {
     gemm = benchGemm(GEMM_SHAPES, true, log, await wasmImpls([1, PARALLEL_THREADS]));
     if (gemm.some((r) => r.impl.endsWith('(nblas)')) && !gemm.some((r) => r.impl.endsWith('(nblas)') && r.threads === 1)) gemm.push(...gemmOneThread());
     limit = gemmLimit(gemm);
     addFractions(gemm, limit.gflops);
   }
-  const sparse = [...(await sparseRows(large, bounds)), ...elementwiseRows(bounds)];
+  const sparse = [...(await sparseRows(large, bounds, attentionOnly)), ...(attentionOnly ? [] : elementwiseRows(bounds))];
   setThreads(threadsBefore);
 
   const kernelNames = Object.keys(getKernels());
@@ -170,8 +181,9 @@ async function main(): Promise<void> {
     sparse: { byteModel: BYTE_MODEL, timing: 'median of >= 5 calls after warm-up; GB/s = bytes / median time', rows: sparse },
     fusions,
   };
-  writeFileSync('reports/bench-kernels.json', `${JSON.stringify(report, null, 2)}\n`);
-  console.log('wrote reports/bench-kernels.json');
+  const file = attentionOnly ? 'reports/bench-kernels-attention.json' : 'reports/bench-kernels.json';
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`wrote ${file}`);
 }
 
 await main();

@@ -15,7 +15,7 @@ export { normalizeFeatures, toDense } from './graph/features.js';
 export { parseSplitSpec, resolveSplit, stratifiedSplit, validateSplit, type SplitSizes, type SplitSpec } from './graph/split.js';
 export { graphStats, type DegreeStats, type GraphStats } from './graph/stats.js';
 export { generateSynthetic, type SyntheticOptions } from './graph/generate.js';
-export { Rng } from './graph/rng.js';
+export { Rng, type RngState } from './graph/rng.js';
 
 // graph algorithms: personalised PageRank, partitioning, heavy-edge matching
 export { prepareForPpr, pprTopK, pprTopKSync, topicPpr, topKPerColumn, type PprTopK, type PprTopKOptions, type PprParallelOptions } from './graph/ppr/index.js';
@@ -64,7 +64,8 @@ export { trainFullBatch, evaluate, median, type FullBatchOptions, type EpochMetr
 export { trainMiniBatch, trainStep, type BatchSource, type Evaluator, type MiniBatchOptions, type MiniBatchResult, type NodeLogits } from './train/minibatch.js';
 export { fullGraphEvaluator, batchedEvaluator, layerwiseEvaluator } from './train/evaluators.js';
 export { accuracy } from './train/evaluate.js';
-export { EarlyStopping, type EarlyStoppingOptions } from './train/early-stopping.js';
+export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState, type WeightCopies } from './train/early-stopping.js';
+export type { LoopOptions, LoopResume, LoopState, ResumePoint, StopReason } from './train/loop-state.js';
 export { MetricsLog } from './train/metrics-log.js';
 export { makeOptimizer, makeScheduler, type OptimizerName, type SchedulerName, type OptimizerSpec } from './train/optimizer-factory.js';
 export {
@@ -78,7 +79,7 @@ export { peakRssMb } from './train/memory.js';
 
 // checkpoints (safetensors)
 export {
-  saveCheckpoint, loadCheckpoint, restoreModel, restoreOptimizer, restoreScheduler,
+  saveCheckpoint, loadCheckpoint, restoreModel, restoreOptimizer, restoreScheduler, checkpointWeights, optimizerState,
   type Checkpoint, type CheckpointMeta, type CheckpointParts,
 } from './train/checkpoint.js';
 export { readSafetensors, writeSafetensors } from './train/safetensors.js';

@@ -116,10 +116,8 @@ function timeOnce(ev: Evaluator, model: Parameters<Evaluator>[0]): { ms: number;
 }
 
 /** Inference of the trained model: 'ibmb' over the cached inference batches (val + test outputs, timed warm, as
- *  fastgnn train does), 'layerwise' every layer for all nodes, c.layerwiseChunk rows at a time (one cold run). Each
- *  chunk of a GCN layer recomputes the layer's dense transform X @ W for ALL nodes (GCNConv.forward with rows), so
- *  the default chunk of 16384 costs n / 16384 full GEMMs per layer: at 2.4M nodes that is 147 per layer (a run was
- *  stopped after 13.5 minutes); the full-size run used one chunk of all nodes instead (its config says so). */
+ *  fastgnn train does), 'layerwise' every layer for all nodes, c.layerwiseChunk rows at a time (one cold run; each
+ *  layer's dense transform X @ W is computed once, only the aggregation chunk by chunk). */
 async function infer(c: ScaleConfig, kind: 'ibmb' | 'layerwise'): Promise<StageResult> {
   const dataset = loadBinary(files(c).data);
   const { model } = loadTrainedModel(files(c).checkpoint);

@@ -3,6 +3,8 @@
 
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
+import { BACKWARD } from '../../src/tensor/grad-rules.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 
 /* Byte model ("minimal bytes"): every input array read once and every output written once, float32 values and
  * int32 indices. A CSR operand costs indptr (4 (rows+1)) + indices (4 nnz) + values (4 nnz, when it has them);
@@ -17,10 +19,13 @@ export const BYTE_MODEL: Record<string, string> = {
   gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f',
   sddmmAdd: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
   sddmmDot: 'indptr + indices + y 4*rows*f + gathered x rows 4*nnz*f + out 4*nnz*heads',
+  gspmmBackward: 'indptr + indices + w + dw 4*nnz*heads each + g 4*rows*f + gathered x rows 4*nnz*f + dx 4*cols*f',
   edgeSoftmax: 'indptr + e 4*nnz*heads + out 4*nnz*heads',
   edgeSoftmaxBackward: 'indptr + alpha + g (4*nnz*heads each) + out 4*nnz*heads',
   gatAttention: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
   gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads',
+  'unfused gatAttention': 'as gatAttention (the bytes the operation needs, not those the chain moves)',
+  'unfused gatAttentionBackward': 'as gatAttentionBackward',
   gatherRows: 'idx 4*R + source rows 4*R*f + out 4*R*f',
   scatterAddRows: 'idx 4*R + x 4*R*f + out rows read and written 8*R*f',
   dropout: 'x 4n + out 4n + mask n',
@@ -61,6 +66,7 @@ export interface Operands {
   e1: Float32Array;
   e2: Float32Array;
   e3: Float32Array;
+  e4: Float32Array;
   /** per-node scores [nodes, maxHeads] */
   u: Float32Array;
   v: Float32Array;
@@ -79,6 +85,7 @@ export function allocateOperands(nodes: number, nnz: number, maxWidth: number, m
   return {
     x: sharedFilled(nodes * maxWidth, 1), y: sharedFilled(nodes * maxWidth, 2), out: sharedFilled(nodes * maxWidth, 3),
     e1: sharedFilled(nnz * maxHeads, 4), e2: sharedFilled(nnz * maxHeads, 5), e3: sharedFilled(nnz * maxHeads, 6),
+    e4: sharedFilled(nnz * maxHeads, 11),
     u: sharedFilled(nodes * maxHeads, 7), v: sharedFilled(nodes * maxHeads, 8), du: sharedFilled(nodes * maxHeads, 9), dv: sharedFilled(nodes * maxHeads, 10),
   };
 }
@@ -153,6 +160,10 @@ export function gatCases(g: CsrMatrix, widths: number[], heads: number, o: Opera
   cases.push(
     { kernel: 'sddmmAdd', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: (k) => k.sddmmAdd(g, o.u, o.v, heads, o.e1) },
     { kernel: 'sddmmDot', width: f0, heads, bytes: structure + 4 * n * f0 + 4 * nnz * f0 + perEntry, parallelWork: work(f0), run: (k) => k.sddmmDot(g, o.y, o.x, heads, f0, o.e1) },
+    {
+      kernel: 'gspmmBackward', width: f0, heads, bytes: structure + 2 * perEntry + 4 * n * f0 + 4 * nnz * f0 + 4 * n * f0, parallelWork: work(f0),
+      run: (k) => k.gspmmBackward(g, o.e1, heads, o.x, o.y, f0, o.e2, o.out),
+    },
     { kernel: 'edgeSoftmax', width: heads, heads, bytes: 4 * (n + 1) + 2 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmax(g, o.e1, heads, o.e2) },
     { kernel: 'edgeSoftmaxBackward', width: heads, heads, bytes: 4 * (n + 1) + 3 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, o.e1) },
   );
@@ -169,7 +180,39 @@ export function gatCases(g: CsrMatrix, widths: number[], heads: number, o: Opera
       run: (k) => fusedGat(k).gatAttentionBackward!(g, o.u, o.v, o.e2, o.e3, heads, 0.2, o.du, o.dv),
     });
   }
+  const unfused = unfusedAttention(g, heads, o);
+  cases.push(
+    { kernel: 'unfused gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: unfused.forward },
+    { kernel: 'unfused gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry, parallelWork: w, run: unfused.backward },
+  );
   return cases;
+}
+
+/** What the fused kernels replace (GATConv before them): sddmmAdd -> leakyRelu -> edgeSoftmax, the logits kept in e4
+ *  for leakyRelu's backward, and back through edgeSoftmaxBackward, leakyRelu' and sddmmAdd's autograd rule (which
+ *  allocates du and dv, as in training). Slope 0.2 as in GAT; the forward writes e1 (not the fused output e2). */
+function unfusedAttention(g: CsrMatrix, heads: number, o: Operands): { forward: (k: Kernels) => void; backward: (k: Kernels) => void } {
+  const slope = 0.2;
+  const count = g.indptr[g.rows] * heads;
+  const logits = o.e4.subarray(0, count);
+  const d = o.e1.subarray(0, count);
+  const node = {
+    prim: 'sddmmAdd' as const, attrs: { a: g, heads }, saved: undefined,
+    inputs: [new Tensor(o.u.subarray(0, g.rows * heads), [g.rows, heads]), new Tensor(o.v.subarray(0, g.cols * heads), [g.cols, heads])],
+  };
+  const logitsTensor = new Tensor(logits, [count / heads, heads]);
+  return {
+    forward: (k) => {
+      k.sddmmAdd(g, o.u, o.v, heads, logits);
+      for (let i = 0; i < count; i++) d[i] = logits[i] > 0 ? logits[i] : logits[i] * slope;
+      k.edgeSoftmax(g, d, heads, d);
+    },
+    backward: (k) => {
+      k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, d);
+      for (let i = 0; i < count; i++) if (!(logits[i] > 0)) d[i] *= slope;
+      BACKWARD.sddmmAdd(node, logitsTensor, d, [true, true]);
+    },
+  };
 }
 
 /** Row gather / scatter-add of R = nodes rows in a fixed pseudo-random order (as a batch's feature rows are). */

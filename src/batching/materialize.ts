@@ -29,6 +29,7 @@ export function materialize(b: Batch, data: PreparedData, into?: Float32Array | 
 export function gatherInput(x: NodeInput, nodes: Int32Array, into?: Float32Array | Float64Array): NodeInput {
   if (x instanceof SparseInput) return new SparseInput(selectRows(x.matrix, nodes));
   const f = x.cols;
+  // fastgnn's allocator: large rows then sit in shared memory, where the kernels' worker threads can read them
   const out = into ?? newArray(x.dtype, nodes.length * f);
   for (let r = 0; r < nodes.length; r++) out.set(x.data.subarray(nodes[r] * f, nodes[r] * f + f), r * f);
   return new Tensor(out, [nodes.length, f]);

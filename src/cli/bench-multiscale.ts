@@ -96,6 +96,7 @@ function childArgs(f: Flags, c: Resolved, seed: number, report: string): string[
   push('--mlmc-batch', f.mlmcBatch, c.schedule === 'multiscale-grad');
   push('--final-full-epochs', f.finalFullEpochs);
   push('--max-power-edges', f.maxPowerEdges);
+  push('--coarse-eval', f.coarseEval);
   return args;
 }
 
@@ -118,8 +119,12 @@ export interface MultiscaleSummary {
   /** hierarchy and batch construction plus the schedule's wall time, evaluation included */
   total_time_s: number;
   train_gflop: number;
-  /** training and full-graph evaluation */
+  /** training and full-graph evaluation: total_gflop = dense_gflop + sparse_gflop */
   total_gflop: number;
+  /** dense GEMMs and elementwise work, training and evaluation */
+  dense_gflop: number;
+  /** SpMM propagation, sparse-feature products and attention over edges, training and evaluation */
+  sparse_gflop: number;
   /** millions of nodes + edges touched by training steps and evaluations */
   nodes_edges_touched_m: number;
   epochs_run_mean: number;
@@ -144,6 +149,8 @@ export function summariseMultiscale(c: Resolved, e: ConfigRuns, target: number):
     total_time_s: mean(rs.map((r) => r.preprocess_time_s + (r.multiscale?.wall_s ?? NaN))),
     train_gflop: mean(ms.map((m) => m.cost.total.train_flops)) / 1e9,
     total_gflop: mean(ms.map((m) => m.cost.total.flops)) / 1e9,
+    dense_gflop: mean(ms.map((m) => m.cost.total.dense_flops)) / 1e9,
+    sparse_gflop: mean(ms.map((m) => m.cost.total.sparse_flops)) / 1e9,
     nodes_edges_touched_m: mean(ms.map((m) => m.cost.total.nodes_touched + m.cost.total.edges_touched)) / 1e6,
     epochs_run_mean: mean(rs.map((r) => r.epochs_run)),
     peak_rss_mb: Math.max(...rs.map((r) => r.peak_rss_mb)),
@@ -154,11 +161,13 @@ export function summariseMultiscale(c: Resolved, e: ConfigRuns, target: number):
 }
 
 export function multiscaleTable(rows: MultiscaleSummary[], seeds: number): string {
-  const head = ['config', 'test acc %', 'to target s', 'train s', 'total s', 'train GFLOP', 'total GFLOP', 'M n+e', 'peak RSS MiB', 'level MiB', 'last phase'];
-  const body = rows.map((r) => r.runs === 0 ? [r.config, 'failed', '', '', '', '', '', '', '', '', ''] : [
+  const head = ['config', 'test acc %', 'to target s', 'train s', 'total s', 'train GFLOP', 'total GFLOP', 'dense GFLOP', 'sparse GFLOP', 'M n+e',
+    'peak RSS MiB', 'level MiB', 'last phase'];
+  const body = rows.map((r) => r.runs === 0 ? [r.config, 'failed', ...head.slice(2).map(() => '')] : [
     r.config, `${f2(100 * r.test_acc_mean)} ± ${f2(100 * r.test_acc_std)}`,
     r.time_to_target_s === null ? 'not reached' : `${f2(r.time_to_target_s, 3)}${r.target_reached < seeds ? ` (${r.target_reached}/${seeds})` : ''}`,
-    f2(r.train_time_s), f2(r.total_time_s), f2(r.train_gflop), f2(r.total_gflop), f2(r.nodes_edges_touched_m), f2(r.peak_rss_mb, 0),
+    f2(r.train_time_s), f2(r.total_time_s), f2(r.train_gflop), f2(r.total_gflop), f2(r.dense_gflop), f2(r.sparse_gflop),
+    f2(r.nodes_edges_touched_m), f2(r.peak_rss_mb, 0),
     f2(r.max_level_tensor_mb, 1), r.last_phase,
   ]);
   return formatTable(head, body);
@@ -166,8 +175,9 @@ export function multiscaleTable(rows: MultiscaleSummary[], seeds: number): strin
 
 const NOTES = 'test accuracy at the best validation epoch (mean ± sample std over seeds); every configuration evaluates on the ' +
   'full graph. to target: training seconds (evaluation excluded) until the validation accuracy first reaches the target. ' +
-  'total: hierarchy and batch construction plus the schedule, evaluation included. GFLOP: estimated floating-point work, dense ' +
-  'GEMMs and sparse propagation together (train: training steps; total: with the full-graph evaluations). M n+e: millions of ' +
+  'total: hierarchy and batch construction plus the schedule, evaluation included. GFLOP: estimated floating-point work (train: ' +
+  'training steps; total: with the full-graph evaluations), split into dense (GEMMs, elementwise) and sparse (SpMM propagation, ' +
+  'sparse-feature products, attention over edges) parts of the total. M n+e: millions of ' +
   'nodes + edges touched. peak RSS: the run\'s own child process, measured after training; a run whose last phase is ' +
   'full-graph trained on the whole graph, so its peak includes that. level MiB: estimated tensors of the largest level trained on. ' +
   'plain: full-graph training (one level) through the same session and cost accounting.';

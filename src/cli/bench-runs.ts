@@ -14,7 +14,7 @@ import { CliError } from './errors.js';
 /** train flags forwarded unchanged to every run: [flags field, CLI flag] */
 export const COMMON: ReadonlyArray<[string, string]> = [
   ['epochs', '--epochs'], ['model', '--model'], ['layers', '--layers'], ['hidden', '--hidden'], ['heads', '--heads'],
-  ['dropout', '--dropout'], ['norm', '--norm'], ['lr', '--lr'], ['weightDecay', '--weight-decay'], ['patience', '--patience'], ['minEpochs', '--min-epochs'],
+  ['dropout', '--dropout'], ['norm', '--norm'], ['lr', '--lr'], ['weightDecay', '--weight-decay'], ['patience', '--patience'], ['minEpochs', '--min-epochs'], ['timeLimit', '--time-limit'],
   ['split', '--split'], ['splitSeed', '--split-seed'], ['evalEvery', '--eval-every'], ['featureLayout', '--feature-layout'],
   ['name', '--name'], ['features', '--features'], ['labels', '--labels'],
 ];
@@ -85,17 +85,18 @@ export interface ConfigRuns {
 }
 
 /** Runs every configuration for seeds 0..seeds-1, one child process at a time, printing a line per run
- *  (`describe` of its report). `argsOf(name, seed, reportFile)` gives the child's arguments. */
+ *  (`describe` of its report). `argsOf(name, seed, reportFile)` gives the child's arguments. Seed by seed (every
+ *  configuration's seed 0, then seed 1, ...), so a slow spell of a shared machine slows every configuration alike
+ *  instead of the one that happens to run then. */
 export function runConfigs(
   names: readonly string[], seeds: number, argsOf: (name: string, seed: number, report: string) => string[], describe: (r: TrainReport) => string,
 ): Map<string, ConfigRuns> {
   const dir = mkdtempSync(join(tmpdir(), 'fastgnn-bench-'));
-  const results = new Map<string, ConfigRuns>();
+  const results = new Map<string, ConfigRuns>(names.map((name) => [name, { reports: [], failed: [] }]));
   try {
-    names.forEach((name, i) => {
-      const entry: ConfigRuns = { reports: [], failed: [] };
-      results.set(name, entry);
-      for (let seed = 0; seed < seeds; seed++) {
+    for (let seed = 0; seed < seeds; seed++) {
+      names.forEach((name, i) => {
+        const entry = results.get(name)!;
         const r = runChild(argsOf(name, seed, join(dir, `${i}-${seed}.json`)));
         if (r.ok) {
           entry.reports.push(r.report);
@@ -104,8 +105,8 @@ export function runConfigs(
           entry.failed.push({ seed, error: r.error });
           process.stdout.write(`${name} seed ${seed}: FAILED: ${r.error}\n`);
         }
-      }
-    });
+      });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,7 @@
 
 import { Option, type Command } from 'commander';
 import { COARSEN_METHODS } from '../multiscale/level.js';
+import { COARSE_EVAL_MODES } from '../multiscale/session.js';
 import { MULTISCALE_SCHEDULES, type MultiscaleRunOptions, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { CliError } from './errors.js';
 import { intAtLeast, openUnitInterval, positiveNumber } from './options.js';
@@ -18,6 +19,7 @@ export const MULTISCALE_KNOBS: ReadonlyArray<{
   { key: 'mlmcBatch', flag: '--mlmc-batch <b>', parse: intAtLeast(1), help: 'multiscale-grad: sampled training nodes of the finest term; term l samples b 2^l (default 32)' },
   { key: 'finalFullEpochs', flag: '--final-full-epochs <n>', parse: intAtLeast(0), help: 'full-graph epochs after the schedule (default 0; multiscale-grad ceil(epochs / 10))' },
   { key: 'maxPowerEdges', flag: '--max-power-edges <n>', parse: positiveNumber, help: 'refuse an A^p estimated to have more edges (default: a quarter of memory at 64 B/edge, at most 5e8)' },
+  { key: 'coarseEval', flag: '--coarse-eval <mode>', choices: COARSE_EVAL_MODES, help: 'evaluation on levels >= 1: scaled, every --eval-every * 2^l epochs at level l, or every, every --eval-every epochs (default scaled)' },
 ];
 
 /** CLI flag of each MultiscaleRunOptions field (for errors naming their option). */
@@ -54,6 +56,6 @@ export function multiscaleOptionsOf(f: MultiscaleFlags): MultiscaleRunOptions | 
   }
   return {
     schedule: f.multiscale, coarsen: f.coarsen, levels: f.levels, power: f.power, levelRatio: f.levelRatio, mlmcBatch: f.mlmcBatch,
-    finalFullEpochs: f.finalFullEpochs, maxPowerEdges: f.maxPowerEdges,
+    finalFullEpochs: f.finalFullEpochs, maxPowerEdges: f.maxPowerEdges, coarseEval: f.coarseEval,
   };
 }

@@ -36,7 +36,9 @@ export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; 
 const FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.key, f.flag.split(' ')[0]])),
   method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', inference: '--inference', batches: '--batches',
-  outputs: '--split', resume: '--resume', out: '--out', ...MULTISCALE_FLAG_OF,
+  outputs: '--split', resume: '--resume', timeLimitS: '--time-limit', out: '--out', seed: '--seed', optimizer: '--optimizer',
+  scheduler: '--scheduler', decayScope: '--decay-scope', normalizeFeatures: '--normalize-features', featureLayout: '--feature-layout',
+  ...MULTISCALE_FLAG_OF,
 };
 
 /** A run error about a method option, with the flag that sets it (others pass through to errors.ts). */
@@ -63,6 +65,7 @@ export function addModelTrainingOptions(cmd: Command): Command {
     .option('--lr <x>', 'learning rate (default 0.01, GAT 0.005; ibmb-* 1e-3)', positiveNumber)
     .option('--weight-decay <x>', 'L2 weight decay (default 5e-4; ibmb-* 1e-4 for GCN else 0; saint-rw 0)', nonNegativeNumber)
     .option('--min-epochs <n>', 'early stopping never stops before this many epochs (default 0; the IBMB paper used 300)', intAtLeast(0))
+    .option('--time-limit <s>', 'stop after the epoch at which this many seconds of training time have run (default: none)', positiveNumber)
     .option('--split <spec>', "'public' (the dataset's own) or 'random:<train>:<val>' per class (default: public if the dataset has one, else random:20:30)", splitSpec)
     .option('--normalize-features', 'row-normalise the node features (default: off)');
 }
@@ -98,6 +101,7 @@ interface TrainFlags extends DataFlags, MethodFlags, MultiscaleFlags {
   epochs?: number;
   patience?: number;
   minEpochs?: number;
+  timeLimit?: number;
   seed?: number;
   optimizer?: OptimizerName;
   scheduler?: SchedulerName;
@@ -117,7 +121,7 @@ export function toRunOptions(f: TrainFlags): RunOptions {
     data: f.data, name: f.name, loadOptions: loadOptionsOf(f), split: f.split, splitSeed: f.splitSeed, model: f.model, seed: f.seed,
     modelOverrides: { layers: f.layers, hidden: f.hidden, heads: f.heads, dropout: f.dropout, inputDropout: f.dropout, norm: f.norm },
     epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, decayScope: f.decayScope, patience: f.patience, minEpochs: f.minEpochs,
-    optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
+    timeLimitS: f.timeLimit, optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
     report: f.report, log: f.log, save: f.save, resume: f.resume,
     method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, inference: f.inference, batches: f.batches,
     compareInference: f.compareInference, multiscale: multiscaleOptionsOf(f),
@@ -127,10 +131,17 @@ export function toRunOptions(f: TrainFlags): RunOptions {
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'n/a');
 const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? 'n/a' : `${x.toFixed(2)} ms`);
 
+/** How many epochs ran in how long; a resumed run's training time counts the runs it continues. */
+function epochSpan(r: TrainReport): string {
+  const t = r.train_time_s.toFixed(2);
+  if (r.start_epoch === 0) return `${r.epochs_run} epochs in ${t} s`;
+  return `epochs ${r.start_epoch}-${r.start_epoch + r.epochs_run - 1} after resuming, ${t} s of training since epoch 0`;
+}
+
 export function summary(r: TrainReport): string {
   return [
     `${r.model} on ${r.dataset}: test acc ${pct(r.test_acc)}  val acc ${pct(r.val_acc)}  best epoch ${r.best_epoch}  ` +
-      `(${r.epochs_run} epochs in ${r.train_time_s.toFixed(2)} s)`,
+      `(${epochSpan(r)}${r.stopped_by === 'time-limit' ? ', stopped by the time limit' : ''})`,
     `median epoch ${r.epoch_time_ms.toFixed(2)} ms  inference ${r.inference_time_ms.toFixed(2)} ms  peak RSS ${r.peak_rss_mb.toFixed(0)} MiB  ` +
       `params ${r.params}  gemm ${r.backend.gemm}`,
     `method ${r.method}: ${r.batches_per_epoch} batch${r.batches_per_epoch === 1 ? '' : 'es'}/epoch  preprocess ${r.preprocess_time_s.toFixed(2)} s` +
@@ -140,10 +151,17 @@ export function summary(r: TrainReport): string {
   ].join('\n');
 }
 
+/** 'x GFLOP (dense d + sparse s)' of a cost entry. */
+function gflop(c: { flops: number; dense_flops: number; sparse_flops: number }): string {
+  const g = (x: number): string => (x / 1e9).toFixed(2);
+  return `${g(c.flops)} GFLOP (dense ${g(c.dense_flops)} + sparse ${g(c.sparse_flops)})`;
+}
+
 function multiscaleSummary(m: NonNullable<TrainReport['multiscale']>): string {
-  const levels = m.cost.levels.map((l) => `L${l.level} ${l.steps} steps ${(l.flops / 1e9).toFixed(2)} GFLOP ${l.wall_s.toFixed(2)} s`).join(', ');
+  const levels = m.cost.levels.map((l) => `L${l.level} ${l.steps} steps ${gflop(l)} ${l.wall_s.toFixed(2)} s`).join(', ');
+  const ev = m.cost.evaluation;
   return `multiscale ${m.schedule} (${m.coarsen}, ${m.levels} levels, power ${m.power}, ratio ${m.level_ratio}): ${levels}; ` +
-    `total ${(m.cost.total.flops / 1e9).toFixed(2)} GFLOP with evaluation; last phase ${m.last_phase}`;
+    `${ev.steps} evaluations ${ev.wall_s.toFixed(2)} s; total ${gflop(m.cost.total)} with evaluation; last phase ${m.last_phase}`;
 }
 
 export function trainCommand(): Command {
@@ -163,8 +181,8 @@ export function trainCommand(): Command {
     .addOption(new Option('--feature-layout <layout>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .option('--report <file>', 'write the JSON report here')
     .option('--log <file>', 'write one JSON line of metrics per epoch here')
-    .option('--save <file>', 'save a checkpoint (.safetensors) at the end')
-    .option('--resume <file>', 'continue training from a checkpoint (model, optimiser state, epoch)')
+    .option('--save <file>', 'save a checkpoint (.safetensors) at the end: best weights (for predict) and everything --resume needs')
+    .option('--resume <file>', 'continue the run saved in a checkpoint exactly where it stopped (same data, method and options); --epochs is the new total')
     .option('--log-every <n>', 'epochs between progress lines when not on a terminal', intAtLeast(1))
     .option('--quiet', 'no progress output')
     .action(async (flags: TrainFlags) => {

@@ -8,6 +8,9 @@ function splitmix32(state: { s: number }): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/** A generator's whole state: its four 32-bit words and the cached second normal (NaN when none). */
+export type RngState = readonly [number, number, number, number, number];
+
 /** Deterministic across runs and platforms (32-bit integer arithmetic only).
  *  `fork(stream)` derives an independent generator from this one's seed and a stream id, without consuming
  *  from this generator, so forked streams do not depend on how many numbers the parent has drawn. */
@@ -83,6 +86,21 @@ export class Rng {
       arr[j] = t;
     }
     return arr;
+  }
+
+  /** The current state, to continue this stream later with setState (checkpoints of training runs). */
+  state(): RngState {
+    return [this.a, this.b, this.c, this.d, this.spare ?? NaN];
+  }
+
+  /** Continues the stream from a state that state() returned (the seed, and so fork(), are unchanged). */
+  setState(s: RngState): void {
+    const word = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= -0x80000000 && (x as number) < 0x100000000;
+    if (!Array.isArray(s) || s.length !== 5 || !s.slice(0, 4).every(word) || (s[0] | s[1] | s[2] | s[3]) === 0 || typeof s[4] !== 'number') {
+      throw new Error(`Rng.setState: expected [a, b, c, d, spare]: four 32-bit integers not all 0 and a number (NaN: none), got ${JSON.stringify(s)}`);
+    }
+    [this.a, this.b, this.c, this.d] = s;
+    this.spare = Number.isNaN(s[4]) ? undefined : s[4];
   }
 
   /** Independent generator for stream id `stream` (a non-negative integer). */

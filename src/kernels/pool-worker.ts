@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runPart } from './parts.js';
 import type { PoolJob } from './pool.js';
 import { runGemmJob } from './wasm-gemm.js';
+import { afterJob } from './gc.js';
 
 const { flags, slot } = workerData as { flags: Int32Array; slot: number };
 
@@ -17,4 +18,5 @@ parentPort?.on('message', (job: PoolJob) => {
     Atomics.store(flags, slot, 2);
   }
   Atomics.notify(flags, slot);
+  afterJob(job);
 });

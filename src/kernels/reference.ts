@@ -84,6 +84,11 @@ function sddmmDot(a: CsrMatrix, y: FloatArray, x: FloatArray, heads: number, f: 
   }
 }
 
+function gspmmBackward(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null): void {
+  if (dw) sddmmDot(a, g, x, heads, f, dw);
+  if (dx) gspmmT(a, w, heads, g, f, dx);
+}
+
 function sddmmAdd(a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, out: FloatArray): void {
   for (let i = 0; i < a.rows; i++) {
     for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
@@ -211,6 +216,7 @@ export const referenceKernels: Kernels = {
   gspmm,
   gspmmT,
   sddmmDot,
+  gspmmBackward,
   sddmmAdd,
   edgeSoftmax,
   edgeSoftmaxBackward,

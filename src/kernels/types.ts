@@ -45,6 +45,9 @@ export interface Kernels {
   gspmmT(a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): void;
   /** out[k, h] = sum_t y[i, h*c + t] * x[j, h*c + t]  (sampled dense-dense product, per head) */
   sddmmDot(a: CsrMatrix, y: FloatArray, x: FloatArray, heads: number, f: number, out: FloatArray): void;
+  /** both gradients of gspmm (out = A(w) x) given g = dLoss/dout [rows, f] in one sweep: dw = sddmmDot(a, g, x) and
+   *  dx = gspmmT(a, w, g), x and dx [cols, f]; either may be null */
+  gspmmBackward(a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null): void;
   /** out[k, h] = u[i, h] + v[j, h]  (attention logits from destination and source scores) */
   sddmmAdd(a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, out: FloatArray): void;
   /** softmax of e[k, h] over the entries of each row (a node's incoming edges), max-subtracted,

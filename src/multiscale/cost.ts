@@ -1,17 +1,33 @@
-// Cost accounting of a training run, per level and in total: estimated FLOPs, nodes and edges touched, wall
-// time, estimated tensor bytes per level, and the process's peak resident memory.
+// Cost accounting of a training run, per level and in total: estimated FLOPs of dense and of sparse kernels, nodes
+// and edges touched, wall time, estimated tensor bytes and sampled resident memory per level, and the process's peak.
 
 import type { ModelConfig } from '../nn/models.js';
-import { SparseInput } from '../tensor/compose.js';
-import { peakRssMb } from '../train/memory.js';
+import { SparseInput, type NodeInput } from '../tensor/compose.js';
+import { layerWidths, peakRssMb } from '../train/memory.js';
 import type { PreparedData } from '../train/prepare.js';
 
 /** What a cost estimate reads of a graph and its inputs (prepared data, a level's data or a mini-batch). */
 export type WorkInput = Pick<PreparedData, 'x' | 'ctx'>;
 
-/** Elementwise work per hidden value per forward pass (bias, norm, activation, dropout), a rough count. */
-const ELEMENTWISE_FLOPS = 10;
-/** A training step (forward + backward) costs about this many forward passes. */
+/** Estimated floating-point operations, split by the kind of kernel that does them. */
+export interface Flops {
+  /** GEMMs of dense operands (feature transforms, GIN's second map, GAT head scores and head averaging) and
+   *  elementwise work (bias, activation, norm, dropout) */
+  dense: number;
+  /** kernels over stored entries: propagation SpMM over the adjacency, products with sparse (CSR) features, GAT
+   *  attention (per-edge scores, LeakyReLU and softmax: SDDMM-like; attention dropout) */
+  sparse: number;
+}
+
+/* Elementwise FLOPs per value, rough counts: bias add and activation 1 each; dropout 2 (compare, scale); batch or
+ * layer norm 6 (mean and variance accumulation, normalise, scale and shift); GAT attention 7 per edge and head
+ * (score sum, LeakyReLU, max, subtract and exp, sum, divide). A training step (forward + backward: gradients for
+ * inputs and weights) costs TRAIN_STEP_FORWARDS forward passes, for both kinds. */
+const BIAS_FLOPS = 1;
+const ACTIVATION_FLOPS = 1;
+const DROPOUT_FLOPS = 2;
+const NORM_FLOPS = 6;
+const ATTENTION_FLOPS = 7;
 const TRAIN_STEP_FORWARDS = 3;
 
 export interface LevelCost {
@@ -22,20 +38,25 @@ export interface LevelCost {
   edges: number;
   /** training steps (forward + backward) run on this level */
   steps: number;
-  /** estimated floating-point operations of those steps */
+  /** estimated floating-point operations of those steps: flops = denseFlops + sparseFlops */
   flops: number;
+  denseFlops: number;
+  sparseFlops: number;
   /** sum over steps of the level's node and edge counts */
   nodesTouched: number;
   edgesTouched: number;
   wallS: number;
   /** estimated bytes of the level's tensors: features, adjacency, activations of one forward */
   tensorBytes: number;
+  /** the largest resident memory of the process sampled right after this level's steps, in MiB (process-wide: it
+   *  includes the full graph's data and what earlier levels left; a sample, so at most the true peak) */
+  rssMb: number;
 }
 
 export interface RunCost {
   levels: LevelCost[];
   evaluation: LevelCost;
-  total: { flops: number; nodesTouched: number; edgesTouched: number; wallS: number; steps: number };
+  total: { flops: number; denseFlops: number; sparseFlops: number; nodesTouched: number; edgesTouched: number; wallS: number; steps: number };
   /** peak resident memory of the whole PROCESS so far (getrusage maxRSS), in MiB: includes everything the process
    *  did before this run, so compare runs in separate processes */
   peakRssMb: number;
@@ -45,47 +66,89 @@ function bytesPerValue(data: WorkInput): number {
   return data.ctx.dtype === 'float64' ? 8 : 4;
 }
 
-/** Widths of the layer outputs of a model config (hidden layers then the output). */
-function layerWidths(c: ModelConfig): number[] {
-  const hiddenW = c.kind === 'gat' ? c.hidden * c.heads : c.hidden;
-  const out: number[] = [];
-  for (let l = 0; l < c.layers; l++) out.push(l === c.layers - 1 && !c.linearHead ? c.outDim : hiddenW);
-  if (c.linearHead) out.push(c.outDim);
-  return out;
+/** Stored entries of the rows `rows` (all rows when undefined) of a CSR matrix, plus one per row with self loops. */
+function entriesOf(m: { rows: number; indptr: Int32Array }, rows: Int32Array | undefined, selfLoops: boolean): number {
+  if (rows === undefined) return m.indptr[m.rows] + (selfLoops ? m.rows : 0);
+  let e = selfLoops ? rows.length : 0;
+  for (const r of rows) e += m.indptr[r + 1] - m.indptr[r];
+  return e;
 }
 
-/** Estimated FLOPs of one forward pass. Dense GEMM m x k by k x n: 2mkn; sparse features: 2 * nnz(X) * out;
- *  propagation SpMM: 2 * (edges + nodes, the self loops) * width; elementwise ~10 per hidden value. SAGE counts
- *  two GEMMs per layer, GIN a two-layer MLP, GAT adds ~6 flops per edge and head for attention. The last layer
- *  on `outputRows` rows only (when given) scales its propagation and output work by outputRows / nodes. */
-export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: number): number {
+/** A feature transform times an [inW, out] weight on all n rows, or on `rows`: an SpMM when `x` is the model's
+ *  sparse input, else a dense GEMM (x = null: a dense hidden representation). */
+function addTransform(f: Flops, x: NodeInput | null, n: number, inW: number, out: number, rows?: Int32Array): void {
+  if (x instanceof SparseInput) f.sparse += 2 * entriesOf(x.matrix, rows, false) * out;
+  else f.dense += 2 * (rows?.length ?? n) * inW * out;
+}
+
+/** Estimated FLOPs of one forward pass of a model with config `c` on `data`, the last convolution (and a linear
+ *  head) on `outputRows` only when given, as GNN.forward computes it; `training` adds the dropouts. Dense: every
+ *  GEMM 2 * rows * in * out, plus elementwise work per value (constants above). Sparse: a product with CSR features
+ *  2 * nnz(rows) * out; propagation 2 * entries * width over the adjacency rows computed (GCN and GAT add a self
+ *  loop per row, SAGE and GIN do not); GAT attention per entry and head. Per architecture:
+ *  GCN  x W (all nodes), then A (x W) on the rows, + bias;
+ *  SAGE x W_l (all nodes), A (x W_l) + bias on the rows, plus x_rows W_r;
+ *  GIN  x W_1 (all nodes; again for the rows' own term when rows are given), (1 + eps) scale, A (x W_1), sum, bias
+ *       and ReLU at width max(out, hidden), then W_2 + bias on the rows;
+ *  GAT  x W (all nodes, heads * channels), head scores (all nodes and the rows), attention and propagation per
+ *       head, the last layer's heads averaged (a GEMM), + bias;
+ *  then activation, norm and dropout after every convolution but a last one without a linear head. */
+export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: Int32Array, training = false): Flops {
+  const f: Flops = { dense: 0, sparse: 0 };
   const n = data.ctx.numNodes;
-  const e = data.ctx.graph.indptr[n];
-  const sparseNnz = data.x instanceof SparseInput ? data.x.matrix.indptr[data.x.rows] : null;
-  const widths = layerWidths(c);
-  let flops = 0;
-  let inW = c.inDim;
-  for (let l = 0; l < widths.length; l++) {
-    const out = widths[l];
-    const isHead = c.linearHead && l === widths.length - 1;
-    const last = l === widths.length - 1;
-    const frac = last && outputRows !== undefined ? outputRows / Math.max(1, n) : 1;
-    const gemm = l === 0 && sparseNnz !== null ? 2 * sparseNnz * out : 2 * n * inW * out;
-    if (isHead) {
-      flops += 2 * n * frac * inW * out;
+  const g = data.ctx.graph;
+  const x = data.x;
+  if (training && c.inputDropout > 0) f.dense += DROPOUT_FLOPS * (x instanceof SparseInput ? x.matrix.indptr[x.rows] : x.rows * x.cols);
+  let input: NodeInput | null = x; // null after the first layer: a dense hidden representation of width inW
+  let inW = x.cols;
+  for (let l = 0; l < c.layers; l++) {
+    const lastConv = l === c.layers - 1;
+    const lastLayer = lastConv && !c.linearHead;
+    const rows = lastConv ? outputRows : undefined;
+    const r = rows?.length ?? n;
+    let out: number;
+    if (c.kind === 'gat') {
+      const heads = lastLayer ? c.outHeads : c.heads;
+      const ch = lastLayer ? c.outDim : c.hidden;
+      const hc = heads * ch;
+      out = lastLayer ? ch : hc;
+      addTransform(f, input, n, inW, hc);
+      f.dense += 2 * n * hc + 2 * r * hc; // source and destination head scores
+      const e = entriesOf(g, rows, true);
+      f.sparse += (ATTENTION_FLOPS + (training && c.attentionDropout > 0 ? DROPOUT_FLOPS : 0)) * e * heads + 2 * e * hc;
+      if (lastLayer && heads > 1) f.dense += 2 * r * hc * ch;
+      f.dense += BIAS_FLOPS * r * out;
+    } else if (c.kind === 'gin') {
+      out = lastLayer ? c.outDim : c.hidden;
+      const hid = Math.max(out, c.hidden);
+      addTransform(f, input, n, inW, hid);
+      if (rows) addTransform(f, input, n, inW, hid, rows);
+      f.sparse += 2 * entriesOf(g, rows, false) * hid;
+      // (1 + eps) scale, sum with the aggregate, bias, ReLU; then the second map and its bias
+      f.dense += (2 + BIAS_FLOPS + ACTIVATION_FLOPS) * r * hid + 2 * r * hid * out + BIAS_FLOPS * r * out;
     } else {
-      const mult = c.kind === 'sage' ? 2 : c.kind === 'gin' ? 2 : 1;
-      flops += gemm * mult + 2 * (e + n) * frac * (c.kind === 'gin' || c.kind === 'sage' ? inW : out);
-      if (c.kind === 'gat') flops += 6 * (e + n) * frac * (last ? c.outHeads : c.heads);
+      out = lastLayer ? c.outDim : c.hidden;
+      addTransform(f, input, n, inW, out);
+      f.sparse += 2 * entriesOf(g, rows, c.kind === 'gcn') * out;
+      f.dense += BIAS_FLOPS * r * out;
+      if (c.kind === 'sage') {
+        addTransform(f, input, n, inW, out, rows);
+        f.dense += r * out; // the sum of the neighbour and root parts
+      }
     }
-    flops += ELEMENTWISE_FLOPS * n * frac * out;
+    if (!lastLayer) f.dense += (ACTIVATION_FLOPS + (c.norm === 'none' ? 0 : NORM_FLOPS) + (training && c.dropout > 0 ? DROPOUT_FLOPS : 0)) * r * out;
+    input = null;
     inW = out;
   }
-  return flops;
+  if (c.linearHead) {
+    const r = outputRows?.length ?? n;
+    f.dense += 2 * r * inW * c.outDim + BIAS_FLOPS * r * c.outDim;
+  }
+  return f;
 }
 
 /** Estimated bytes of a level's tensors: features (dense values, or CSR arrays), adjacency with self loops and
- *  GCN values, and one forward pass's activations (about 3 arrays per hidden layer: output, norm, mask). */
+ *  GCN values, and one forward pass's activations (about 3 arrays per layer output: output, norm, mask). */
 export function levelTensorBytes(c: ModelConfig, data: WorkInput): number {
   const b = bytesPerValue(data);
   const n = data.ctx.numNodes;
@@ -98,6 +161,11 @@ export function levelTensorBytes(c: ModelConfig, data: WorkInput): number {
   return x + adj + act;
 }
 
+/** Resident memory of the process now, in MiB. */
+function rssMb(): number {
+  return process.memoryUsage.rss() / 2 ** 20;
+}
+
 /** Accumulates per-level costs while a schedule runs. */
 export class CostMeter {
   private readonly perLevel = new Map<number, LevelCost>();
@@ -105,11 +173,12 @@ export class CostMeter {
 
   constructor(readonly config: ModelConfig) {}
 
-  /** One training step (forward + backward) on `data` at level `level`; the last layer on `outputRows` rows. */
-  step(level: number, data: WorkInput, wallS: number, outputRows?: number): void {
+  /** One training step (forward + backward) on `data` at level `level`; the last layer on `outputRows` only. */
+  step(level: number, data: WorkInput, wallS: number, outputRows?: Int32Array): void {
     let c = this.perLevel.get(level);
     if (!c) this.perLevel.set(level, (c = emptyCost(level)));
-    this.add(c, data, wallS, TRAIN_STEP_FORWARDS * forwardFlops(this.config, data, outputRows));
+    const f = forwardFlops(this.config, data, outputRows, true);
+    this.add(c, data, wallS, { dense: TRAIN_STEP_FORWARDS * f.dense, sparse: TRAIN_STEP_FORWARDS * f.sparse });
   }
 
   /** One evaluation forward pass on `data` (the full graph). */
@@ -117,30 +186,31 @@ export class CostMeter {
     this.add(this.evalCost, data, wallS, forwardFlops(this.config, data));
   }
 
-  private add(c: LevelCost, data: WorkInput, wallS: number, flops: number): void {
+  private add(c: LevelCost, data: WorkInput, wallS: number, f: Flops): void {
     const n = data.ctx.numNodes;
     c.nodes = n;
     c.edges = data.ctx.graph.indptr[n];
     c.steps++;
-    c.flops += flops;
+    c.denseFlops += f.dense;
+    c.sparseFlops += f.sparse;
+    c.flops = c.denseFlops + c.sparseFlops;
     c.nodesTouched += n;
     c.edgesTouched += c.edges;
     c.wallS += wallS;
     c.tensorBytes = Math.max(c.tensorBytes, levelTensorBytes(this.config, data));
+    c.rssMb = Math.max(c.rssMb, rssMb());
   }
 
   result(): RunCost {
     const levels = [...this.perLevel.values()].sort((a, b) => a.level - b.level).map((c) => ({ ...c }));
     const all = [...levels, this.evalCost];
+    const sum = (key: 'flops' | 'denseFlops' | 'sparseFlops' | 'nodesTouched' | 'edgesTouched' | 'wallS'): number => all.reduce((s, c) => s + c[key], 0);
     return {
       levels,
       evaluation: { ...this.evalCost },
       total: {
-        flops: all.reduce((s, c) => s + c.flops, 0),
-        nodesTouched: all.reduce((s, c) => s + c.nodesTouched, 0),
-        edgesTouched: all.reduce((s, c) => s + c.edgesTouched, 0),
-        wallS: all.reduce((s, c) => s + c.wallS, 0),
-        steps: levels.reduce((s, c) => s + c.steps, 0),
+        flops: sum('flops'), denseFlops: sum('denseFlops'), sparseFlops: sum('sparseFlops'), nodesTouched: sum('nodesTouched'),
+        edgesTouched: sum('edgesTouched'), wallS: sum('wallS'), steps: levels.reduce((s, c) => s + c.steps, 0),
       },
       peakRssMb: peakRssMb(),
     };
@@ -148,5 +218,8 @@ export class CostMeter {
 }
 
 function emptyCost(level: number): LevelCost {
-  return { level, nodes: 0, edges: 0, steps: 0, flops: 0, nodesTouched: 0, edgesTouched: 0, wallS: 0, tensorBytes: 0 };
+  return {
+    level, nodes: 0, edges: 0, steps: 0, flops: 0, denseFlops: 0, sparseFlops: 0, nodesTouched: 0, edgesTouched: 0, wallS: 0, tensorBytes: 0,
+    rssMb: 0,
+  };
 }

@@ -13,5 +13,5 @@ export {
   mlmcGradient, trainMultiscaleGradient, type MlmcLevelWork, type MlmcOptions, type MlmcStep, type MlmcVariant,
   type MultiscaleGradientOptions,
 } from './mlmc.js';
-export { CostMeter, forwardFlops, levelTensorBytes, type LevelCost, type RunCost, type WorkInput } from './cost.js';
-export type { MultiscaleEpochMetrics, MultiscaleResult, MultiscaleTrainOptions } from './session.js';
+export { CostMeter, forwardFlops, levelTensorBytes, type Flops, type LevelCost, type RunCost, type WorkInput } from './cost.js';
+export { COARSE_EVAL_MODES, type CoarseEval, type MultiscaleEpochMetrics, type MultiscaleResult, type MultiscaleTrainOptions } from './session.js';

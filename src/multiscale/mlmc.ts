@@ -29,8 +29,9 @@
 // variant 'reference-abs', for comparison (the unbiasedness test shows its bias).
 //
 // Cost: each level runs ONE forward and backward per step over its union of sampled rows (a middle level serves
-// as the coarse side of term l-1 and the fine side of term l with signed per-row weights); hidden layers run
-// over the whole level graph, the last layer over the sampled rows only.
+// as the coarse side of term l-1 and the fine side of term l with signed per-row weights), on the rows' receptive
+// field (their K-hop ball for K graph layers, see receptive-field.ts) when that is under half of the level, else on
+// the whole level; the last layer runs over the sampled rows only. The logits at the rows are the same either way.
 
 import { Rng } from '../graph/rng.js';
 import type { GNN } from '../nn/models.js';
@@ -39,6 +40,7 @@ import { crossEntropy } from '../tensor/compose.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Hierarchy } from './hierarchy.js';
 import type { CoarseLevel } from './level.js';
+import { receptiveField, type Field } from './receptive-field.js';
 import { checkOptions, Session, type MultiscaleResult, type MultiscaleTrainOptions } from './session.js';
 
 export type MlmcVariant = 'mlmc' | 'reference-abs';
@@ -53,8 +55,11 @@ export interface MlmcOptions {
 
 export interface MlmcLevelWork {
   readonly level: number;
-  /** distinct level rows whose logits the step needed */
-  readonly outputRows: number;
+  /** distinct level rows whose logits the step needed (empty when the level had no sampled row) */
+  readonly outputRows: Int32Array;
+  /** what the level's forward ran on (the rows' receptive field, or the whole level) and the rows in it; null when
+   *  the level had no sampled row */
+  readonly field: Field | null;
   readonly seconds: number;
 }
 
@@ -114,14 +119,15 @@ export function mlmcGradient(model: GNN, levels: readonly CoarseLevel[], train: 
   const fine = new Array<number>(L).fill(0);
   const coarse = new Array<number>(L).fill(0);
   const seconds = new Array<number>(L).fill(0);
-  const outs: Array<{ logits: Tensor; local: Int32Array; rows: Int32Array } | null> = levels.map((lv, l) => {
+  const outs: Array<{ logits: Tensor; local: Int32Array; rows: Int32Array; field: Field } | null> = levels.map((lv, l) => {
     const es = entries[l];
     if (es.length === 0) return null;
     const t = performance.now();
     const pos = new Map<number, number>();
     for (const e of es) if (!pos.has(e.row)) pos.set(e.row, pos.size);
     const rows = Int32Array.from(pos.keys());
-    const logits = model.forward(lv.data.x, lv.data.ctx, rows);
+    const field = receptiveField(lv, rows, model.convs.length);
+    const logits = model.forward(field.x, field.ctx, field.rows);
     const local = Int32Array.from(es, (e) => pos.get(e.row) ?? -1);
     const c = logits.cols;
     es.forEach((e, i) => {
@@ -135,7 +141,7 @@ export function mlmcGradient(model: GNN, levels: readonly CoarseLevel[], train: 
       else coarse[e.term] -= e.weight * ce;
     });
     seconds[l] += (performance.now() - t) / 1000;
-    return { logits, local, rows };
+    return { logits, local, rows, field };
   });
   const sign = terms.map((_, l) => (variant === 'reference-abs' && fine[l] < coarse[l] ? -1 : 1));
   for (let l = 0; l < L; l++) terms[l] = sign[l] * (fine[l] - coarse[l]);
@@ -152,7 +158,7 @@ export function mlmcGradient(model: GNN, levels: readonly CoarseLevel[], train: 
   return {
     estimate: terms.reduce((s, x) => s + x, 0),
     terms,
-    work: levels.map((lv, l) => ({ level: lv.level, outputRows: outs[l]?.rows.length ?? 0, seconds: seconds[l] })),
+    work: levels.map((lv, l) => ({ level: lv.level, outputRows: outs[l]?.rows ?? new Int32Array(0), field: outs[l]?.field ?? null, seconds: seconds[l] })),
   };
 }
 
@@ -186,11 +192,11 @@ export function trainMultiscaleGradient(model: GNN, hierarchy: Hierarchy, opts: 
     for (let k = 0; k < steps; k++) {
       model.train();
       s.optimizer.zeroGrad();
-      const r = mlmcGradient(model, levels, split.train, data.labels, { batchSize: opts.batchSize, rng, variant: opts.variant });
+      const r = s.inTrainArena(() => mlmcGradient(model, levels, split.train, data.labels, { batchSize: opts.batchSize, rng, variant: opts.variant }));
       const t = performance.now();
       s.optimizer.step();
       s.addTrainTime(r.work.reduce((acc, w) => acc + w.seconds, 0) + (performance.now() - t) / 1000);
-      for (const w of r.work) if (w.outputRows > 0) s.meter.step(w.level, levels[w.level].data, w.seconds, w.outputRows);
+      for (const w of r.work) if (w.field) s.meter.step(w.level, w.field, w.seconds, w.field.rows);
       est += r.estimate / steps;
     }
     if (s.endEpoch(-1, est, e === opts.epochs - 1)) break;

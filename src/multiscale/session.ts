@@ -5,6 +5,7 @@ import type { MaterializedBatch } from '../batching/materialize.js';
 import type { Split } from '../graph/dataset.js';
 import type { GNN } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
+import { Arena, withArena } from '../tensor/arena.js';
 import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import { EarlyStopping } from '../train/early-stopping.js';
@@ -20,17 +21,25 @@ export interface MultiscaleTrainOptions extends OptimizerSpec {
   epochs: number;
   weightDecay: number;
   decayScope: 'all' | 'first';
-  /** epochs without a better validation accuracy after which the CURRENT level ends (the next finer level
+  /** evaluations without a better validation accuracy after which the CURRENT level ends (the next finer level
    *  starts with a fresh count; best weights are kept); at the last level the run ends. null = never */
   patience: number | null;
-  /** evaluate on the full graph every this many epochs (default 1) */
+  /** evaluate on the full graph every this many epochs (default 1); see `coarseEval` for levels >= 1 */
   evalEvery?: number;
+  /** evaluation cadence on coarse levels: 'scaled' (default) every evalEvery * 2^l epochs at level l, so each level
+   *  of coarse-to-fine (E * 2^l epochs, each about 2^l times cheaper) gets as many evaluations as the full-graph
+   *  phase and evaluation work follows training work; 'every': every evalEvery epochs at every level. The last
+   *  epoch of a level is always evaluated. Multiscale-gradient epochs (every level in each step) use evalEvery. */
+  coarseEval?: CoarseEval;
   /** default: one eval-mode forward over the full graph */
   evaluator?: Evaluator;
   /** full-graph epochs after the schedule (default 0) */
   finalFullEpochs?: number;
   onEpoch?: (m: MultiscaleEpochMetrics) => void;
 }
+
+export const COARSE_EVAL_MODES = ['scaled', 'every'] as const;
+export type CoarseEval = (typeof COARSE_EVAL_MODES)[number];
 
 export interface MultiscaleEpochMetrics {
   /** global epoch counter across levels */
@@ -69,6 +78,9 @@ export function checkOptions(o: MultiscaleTrainOptions, what: string): void {
   }
   const ev = o.evalEvery ?? 1;
   if (!Number.isInteger(ev) || ev < 1) throw new Error(`${what}: evalEvery must be a positive integer, got ${ev}`);
+  if (o.coarseEval !== undefined && !COARSE_EVAL_MODES.includes(o.coarseEval)) {
+    throw new Error(`${what}: coarseEval must be one of ${COARSE_EVAL_MODES.join(', ')}, got '${String(o.coarseEval)}'`);
+  }
   const f = o.finalFullEpochs ?? 0;
   if (!Number.isInteger(f) || f < 0) throw new Error(`${what}: finalFullEpochs must be an integer >= 0, got ${f}`);
 }
@@ -83,6 +95,12 @@ export class Session {
   epoch = 0;
   private readonly scheduler: Scheduler;
   private readonly evaluator: Evaluator;
+  // step results (activations, gradients) live in one arena, evaluation outputs in another: each is recycled at its
+  // next use, after the values read from it, instead of page-faulting fresh arrays every step (as trainFullBatch does)
+  private readonly trainArena = new Arena();
+  private readonly evalArena = new Arena();
+  /** epochs run in the current phase (level), for the evaluation cadence */
+  private phaseEpoch = 0;
   private trainS = 0;
   private testAtBest = NaN;
   private readonly t0 = performance.now();
@@ -101,14 +119,23 @@ export class Session {
     const rows = lv.split.train;
     this.model.train();
     this.optimizer.zeroGrad();
-    const logits = this.model.forward(lv.data.x, lv.data.ctx, rows);
-    const loss = crossEntropy(logits, Int32Array.from(rows, (_, i) => i), Int32Array.from(rows, (r) => lv.data.labels[r]));
-    backward(loss);
+    const loss = this.inTrainArena(() => {
+      const logits = this.model.forward(lv.data.x, lv.data.ctx, rows);
+      const l = crossEntropy(logits, Int32Array.from(rows, (_, i) => i), Int32Array.from(rows, (r) => lv.data.labels[r]));
+      backward(l);
+      return l.item();
+    });
     this.optimizer.step();
     const s = (performance.now() - t) / 1000;
     this.trainS += s;
-    this.meter.step(lv.level, lv.data, s, rows.length);
-    return loss.item();
+    this.meter.step(lv.level, lv.data, s, rows);
+    return loss;
+  }
+
+  /** Runs one training step's forward and backward `fn` with its arrays from the training arena (valid until the
+   *  next call: read what outlives the step, the loss or logits, before it). */
+  inTrainArena<T>(fn: () => T): T {
+    return withArena(this.trainArena, fn);
   }
 
   /** One epoch of mini-batch steps at level 0; returns the mean batch loss. */
@@ -118,10 +145,10 @@ export class Session {
     this.model.train();
     let t = performance.now();
     for (const mb of batches) {
-      const r = trainStep(this.model, this.optimizer, mb);
+      const r = trainStep(this.model, this.optimizer, mb, this.trainArena);
       const s = (performance.now() - t) / 1000;
       this.trainS += s;
-      this.meter.step(0, mb, s, mb.outputIndex.length);
+      this.meter.step(0, mb, s, mb.outputIndex);
       if (r.count > 0) { sum += r.loss; steps++; }
       t = performance.now();
     }
@@ -134,16 +161,22 @@ export class Session {
     this.trainS += s;
   }
 
-  /** Ends an epoch: evaluates on the full graph when due, updates early stopping; returns whether patience ran
-   *  out. `last` forces an evaluation (the final epoch of a phase). */
+  /** Epochs between evaluations at `level` (-1: a multiscale-gradient epoch); see MultiscaleTrainOptions.coarseEval. */
+  private evalInterval(level: number): number {
+    const every = this.opts.evalEvery ?? 1;
+    return level > 0 && (this.opts.coarseEval ?? 'scaled') === 'scaled' ? every * 2 ** level : every;
+  }
+
+  /** Ends an epoch: evaluates on the full graph when due (every evalInterval(level) epochs of the phase), updates
+   *  early stopping; returns whether patience ran out. `last` forces an evaluation (the final epoch of a phase). */
   endEpoch(level: number, trainLoss: number, last: boolean): boolean {
     if (!Number.isFinite(trainLoss)) throw new Error(`training diverged at epoch ${this.epoch} (level ${level}): loss is ${trainLoss} (try a lower lr)`);
     if (level >= 0) this.epochsPerLevel[level] = (this.epochsPerLevel[level] ?? 0) + 1;
     else this.mlmcEpochs++;
     const epoch = this.epoch++;
-    if ((epoch + 1) % (this.opts.evalEvery ?? 1) !== 0 && !last) return false;
+    if (++this.phaseEpoch % this.evalInterval(level) !== 0 && !last) return false;
     const t = performance.now();
-    const out = this.evaluator(this.model);
+    const out = withArena(this.evalArena, () => this.evaluator(this.model));
     this.meter.evaluation(this.full, (performance.now() - t) / 1000);
     const val = logitsAccuracy(out, this.split.val, this.full.labels);
     const test = logitsAccuracy(out, this.split.test, this.full.labels);
@@ -161,6 +194,7 @@ export class Session {
   /** Starts a new phase (level): the patience count restarts, the best value and weights are kept. */
   newPhase(): void {
     this.stopper.badEpochs = 0;
+    this.phaseEpoch = 0;
   }
 
   /** Runs `finalFullEpochs` full-graph epochs (phase d). */

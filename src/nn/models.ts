@@ -127,15 +127,22 @@ export class GNN extends Module {
   }
 
   /** Graph layer l alone: convolution (for `rows` only, when given), then norm, activation and dropout unless it is
-   *  the last convolution of a model without a linear head. Layer-wise inference calls this chunk by chunk. */
+   *  the last convolution of a model without a linear head. */
   layer(l: number, h: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+    return this.aggregateLayer(l, this.convs[l].transform(h), ctx, rows);
+  }
+
+  /** Graph layer l from its convolution's transform of the layer input (see GraphConv.transform): aggregation for
+   *  `rows` only, when given, then what layer() does after the convolution. Layer-wise inference transforms once
+   *  per layer and calls this chunk by chunk. */
+  aggregateLayer(l: number, transformed: unknown, ctx: GraphContext, rows?: Int32Array): Tensor {
     const c = this.config;
     const conv = this.convs[l];
-    if (l === this.convs.length - 1 && !this.head) return conv.forward(h, ctx, rows);
+    if (l === this.convs.length - 1 && !this.head) return conv.aggregate(transformed, ctx, rows);
     const act: ActivationSpec = c.activation === 'elu' ? { kind: 'elu', alpha: 1 } : { kind: 'relu' };
     const norm = this.norms[l];
     // with nothing between the convolution and the activation, the convolution may fuse the two (GCNConv does)
-    const y = norm ? activation(norm.forward(conv.forward(h, ctx, rows)), act) : conv.forwardActivated(h, ctx, act, rows);
+    const y = norm ? activation(norm.forward(conv.aggregate(transformed, ctx, rows)), act) : conv.aggregateActivated(transformed, ctx, act, rows);
     return this.drop(y, c.dropout) as Tensor;
   }
 
@@ -143,6 +150,12 @@ export class GNN extends Module {
     if (!this.training || p === 0) return x;
     if (x instanceof SparseInput) return new SparseInput(dropSparseValues(x.matrix, p, this.dropRng));
     return dropout(x, p, this.dropRng);
+  }
+
+  /** Every random stream training draws from (input and hidden dropout, then each GAT layer's attention dropout), in
+   *  a fixed order: saving and restoring their states lets a resumed run draw the masks an uninterrupted one would. */
+  randomStreams(): Rng[] {
+    return [this.dropRng, ...this.convs.flatMap((c) => (c instanceof GATConv ? [c.dropRng] : []))];
   }
 
   /** Parameter groups for the optimiser: weight decay on all parameters, or on the first layer only (the PyG
@@ -161,8 +174,9 @@ export class GNN extends Module {
 function dropSparseValues(m: CsrMatrix, p: number, rng: Rng): CsrMatrix {
   const nnz = m.indptr[m.rows];
   const values = m.values instanceof Float64Array ? new Float64Array(nnz) : new Float32Array(nnz);
-  const keep = 1 / (1 - p);
+  const factor = Float64Array.of(0, 1 / (1 - p)); // indexed by the mask: no branch on a random keep decision
   const mask = keepMask(nnz, p, rng);
-  for (let k = 0; k < nnz; k++) if (mask[k]) values[k] = (m.values ? m.values[k] : 1) * keep;
+  if (m.values) for (let k = 0; k < nnz; k++) values[k] = m.values[k] * factor[mask[k]];
+  else for (let k = 0; k < nnz; k++) values[k] = factor[mask[k]];
   return { ...m, values };
 }

@@ -85,6 +85,13 @@ export class Arena {
     this.free = this.free.filter((p) => !released.has(p));
   }
 
+  /** Drops every array (e.g. after an evaluation pass, whose working set is not needed until the next one). Arrays
+   *  handed out before stay valid as long as their holders keep them. */
+  release(): void {
+    this.free = [];
+    this.used = [];
+  }
+
   /** Values held (handed out in the current scope plus reusable), for tests and memory reports. */
   heldValues(): number {
     return values(this.used) + values(this.free);

@@ -2,7 +2,10 @@
 
 import { permuteEntries, transposeCached, transposeStructure } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
+import { expMinus } from '../kernels/exp.js';
+import { MIN_WORK } from '../kernels/parallel.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
+import { splitScores } from './attention-scores.js';
 import type { Primitive, TapeNode } from './primitives.js';
 import { allocate, allocateOverwritten, type Tensor } from './tensor.js';
 
@@ -93,21 +96,46 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     }
     return [dx, dv];
   },
-  headDot: ({ inputs: [x, v], attrs: { heads } }, _o, g, needs) => {
+  // with gs / gd the gradients of the source / destination scores: dx[i, h*c + t] = gs[i, h] src[h*c + t] +
+  // gd[i, h] dst[h*c + t]; dsrc[h*c + t] = sum_i gs[i, h] x[i, h*c + t] (float64 sums), ddst alike, in one pass
+  gatScores: ({ inputs: [x, src, dst], attrs: { heads } }, _o, g, needs) => {
     const n = x.cols;
     const m = x.rows;
     const c = n / heads;
-    const dx = needs[0] ? like(x) : null;
-    const dv = needs[1] ? like(v) : null;
-    for (let i = 0; i < m; i++) {
-      for (let h = 0; h < heads; h++) {
-        const gv = g[i * heads + h];
-        const o = i * n + h * c;
-        if (dx) for (let t = 0; t < c; t++) dx[o + t] = gv * v.data[h * c + t];
-        if (dv) for (let t = 0; t < c; t++) dv[h * c + t] += gv * x.data[o + t];
+    const xd = x.data;
+    const sd = src.data;
+    const dd = dst.data;
+    const gd = m * heads; // offset of the destination scores' gradient
+    let dx: FloatArray | null = null;
+    if (needs[0]) {
+      dx = like(x);
+      for (let i = 0, o = 0; i < m; i++) {
+        for (let h = 0; h < heads; h++) {
+          const gs = g[i * heads + h];
+          const gt = g[gd + i * heads + h];
+          for (let t = h * c, e = t + c; t < e; t++, o++) dx[o] = gs * sd[t] + gt * dd[t];
+        }
       }
     }
-    return [dx, dv];
+    let dsrc: FloatArray | null = null;
+    let ddst: FloatArray | null = null;
+    if (needs[1] || needs[2]) {
+      const sumSrc = new Float64Array(n);
+      const sumDst = new Float64Array(n);
+      for (let i = 0, o = 0; i < m; i++) {
+        for (let h = 0; h < heads; h++) {
+          const gs = g[i * heads + h];
+          const gt = g[gd + i * heads + h];
+          for (let t = h * c, e = t + c; t < e; t++, o++) {
+            sumSrc[t] += gs * xd[o];
+            sumDst[t] += gt * xd[o];
+          }
+        }
+      }
+      if (needs[1]) (dsrc = like(src)).set(sumSrc);
+      if (needs[2]) (ddst = like(dst)).set(sumDst);
+    }
+    return [dx, dsrc, ddst];
   },
   // relu'(0) = 0: the subgradient PyTorch uses, so gradients match it exactly at the kink.
   relu: ({ inputs: [x] }, out, g) => activationGrad({ kind: 'relu' }, x, out, g),
@@ -125,13 +153,14 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     d.fill(g[0]);
     return [d];
   },
+  // log-probabilities are <= 0: exp by kernels/exp.ts
   logSoftmax: (_n, out, g) => {
     const n = out.cols;
     const d = like(out);
     for (let i = 0; i < d.length; i += n) {
       let s = 0;
       for (let j = 0; j < n; j++) s += g[i + j];
-      for (let j = 0; j < n; j++) d[i + j] = g[i + j] - Math.exp(out.data[i + j]) * s;
+      for (let j = 0; j < n; j++) d[i + j] = g[i + j] - expMinus(out.data[i + j], 0) * s;
     }
     return [d];
   },
@@ -154,17 +183,21 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = overwrittenLike(x)));
     return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];
   },
+  // one sweep for both gradients (kernels.gspmmBackward), except for products large enough for the row-parallel
+  // kernels: there dX = A(w)^T dY is a gather over the cached transpose (weights permuted to its entry order), which
+  // they split over threads, unlike the sweep's scatter
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
     const f = out.cols;
-    let dw: FloatArray | null = null;
-    let dx: FloatArray | null = null;
-    if (needs[0]) getKernels().sddmmDot(a, g, x.data, heads, f, (dw = overwrittenLike(w)));
-    if (needs[1]) {
-      // dX = A(w)^T dY: gather over the cached transpose with the edge weights permuted to its entry order
-      const t = transposeStructure(a);
-      const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-      getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads), heads, g, f, (dx = overwrittenLike(x)));
+    const dw = needs[0] ? like(w) : null;
+    const dx = needs[1] ? like(x) : null;
+    if (dx === null || a.indptr[a.rows] * f < MIN_WORK) {
+      getKernels().gspmmBackward(a, w.data, heads, x.data, g, f, dw, dx);
+      return [dw, dx];
     }
+    if (dw) getKernels().sddmmDot(a, g, x.data, heads, f, dw);
+    const t = transposeStructure(a);
+    const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
+    getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, like(w)), heads, g, f, dx);
     return [dw, dx];
   },
   sddmmAdd: ({ inputs: [u, v], attrs: { a, heads } }, _o, g, needs) => {
@@ -186,11 +219,17 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().edgeSoftmaxBackward(a, out.data, g, heads, d);
     return [d];
   },
-  gatAttention: ({ inputs: [u, v], attrs: { a, heads, slope } }, out, g, needs) => {
-    const du = needs[0] ? like(u) : null;
-    const dv = needs[1] ? like(v) : null;
-    getKernels().gatAttentionBackward(a, u.data, v.data, out.data, g, heads, slope, du, dv);
-    return [du, dv];
+  // the kernel accumulates into the two halves of dScores; with rows, the destination part goes through a buffer
+  // of the rows' scores and is scattered back
+  gatAttention: ({ inputs: [scores], attrs: { a, heads, slope, rows } }, out, g) => {
+    const n = a.cols;
+    const d = like(scores);
+    const { u, v } = splitScores(scores.data, n, heads, rows);
+    const dst = d.subarray(n * heads, 2 * n * heads);
+    const du = rows ? allocate(scores.dtype, rows.length * heads) : dst;
+    getKernels().gatAttentionBackward(a, u, v, out.data, g, heads, slope, du, d.subarray(0, n * heads));
+    if (rows) getKernels().scatterAddRows(du, heads, rows, dst);
+    return [d];
   },
   gatherRows: ({ inputs: [x], attrs: { index } }, _o, g) => {
     const d = like(x);

@@ -2,7 +2,9 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
+import { expMinus } from '../kernels/exp.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
+import { splitScores } from './attention-scores.js';
 import { record } from './tape.js';
 import { allocate, allocateOverwritten, shapeSize, Tensor } from './tensor.js';
 
@@ -111,25 +113,33 @@ export function mulRowVec(x: Tensor, v: Tensor): Tensor {
   return record('mulRowVec', [x, v], {}, out, x.shape, undefined);
 }
 
-/** out[i, h] = sum_t x[i, h*c + t] * v[h*c + t], c = width / heads: attention scores of every head in one pass. */
-export function headDot(x: Tensor, v: Tensor, heads: number): Tensor {
-  rowVector('headDot', x, v);
+/** GAT's attention scores of every head in one pass over x [n, heads * c]: out [2n, heads] holds the source scores
+ *  out[i, h] = sum_t x[i, h*c + t] src[h*c + t] in rows 0..n and the destination scores (the same with dst) in rows
+ *  n..2n, the layout gatAttention takes. */
+export function gatScores(x: Tensor, src: Tensor, dst: Tensor, heads: number): Tensor {
+  rowVector('gatScores', x, src);
+  rowVector('gatScores', x, dst);
   const n = x.cols;
-  if (!Number.isInteger(heads) || heads < 1 || n % heads !== 0) throw new Error(`headDot: width ${n} is not divisible by heads = ${heads}`);
+  if (!Number.isInteger(heads) || heads < 1 || n % heads !== 0) throw new Error(`gatScores: width ${n} is not divisible by heads = ${heads}`);
   const c = n / heads;
   const m = x.rows;
-  const out = allocate(x.dtype, m * heads);
+  const out = allocate(x.dtype, 2 * m * heads);
   const xd = x.data;
-  const vd = v.data;
-  for (let i = 0; i < m; i++) {
+  const sd = src.data;
+  const dd = dst.data;
+  for (let i = 0, o = 0; i < m; i++) {
     for (let h = 0; h < heads; h++) {
       let s = 0;
-      const o = i * n + h * c;
-      for (let t = 0; t < c; t++) s += xd[o + t] * vd[h * c + t];
+      let d = 0;
+      for (let t = h * c, e = t + c; t < e; t++, o++) {
+        s += xd[o] * sd[t];
+        d += xd[o] * dd[t];
+      }
       out[i * heads + h] = s;
+      out[(m + i) * heads + h] = d;
     }
   }
-  return record('headDot', [x, v], { heads }, out, [m, heads], undefined);
+  return record('gatScores', [x, src, dst], { heads }, out, [2 * m, heads], undefined);
 }
 
 export function relu(x: Tensor): Tensor {
@@ -185,7 +195,7 @@ export function sum(x: Tensor): Tensor {
   return record('sum', [x], {}, out, [], undefined);
 }
 
-/** log_softmax over each row. */
+/** log_softmax over each row (the exps have non-positive arguments: kernels/exp.ts). */
 export function logSoftmax(x: Tensor): Tensor {
   const [m, n] = matrix('logSoftmax', x, 'x');
   const out = allocate(x.dtype, x.size);
@@ -195,7 +205,7 @@ export function logSoftmax(x: Tensor): Tensor {
     let mx = -Infinity;
     for (let j = 0; j < n; j++) if (d[o + j] > mx) mx = d[o + j];
     let s = 0;
-    for (let j = 0; j < n; j++) s += Math.exp(d[o + j] - mx);
+    for (let j = 0; j < n; j++) s += expMinus(d[o + j] - mx, 0);
     const lse = mx + Math.log(s);
     for (let j = 0; j < n; j++) out[o + j] = d[o + j] - lse;
   }
@@ -266,17 +276,20 @@ export function sddmmAdd(a: CsrMatrix, u: Tensor, v: Tensor, heads: number): Ten
   return record('sddmmAdd', [u, v], { a, heads }, out, [e, heads], undefined);
 }
 
-/** GAT attention coefficients in one fused pass: edge softmax over each row of leakyRelu(u[i] + v[j], slope),
- *  u [rows, heads] (destination scores), v [cols, heads] (source scores); out [nnz, heads]. */
-export function gatAttention(a: CsrMatrix, u: Tensor, v: Tensor, heads: number, slope: number): Tensor {
-  if (u.size !== a.rows * heads || v.size !== a.cols * heads) {
-    throw new Error(`gatAttention: expected u [${a.rows}, ${heads}] and v [${a.cols}, ${heads}], got [${u.shape}] and [${v.shape}]`);
+/** GAT attention coefficients in one fused pass: edge softmax over each row of leakyRelu(u[i] + v[j], slope), with
+ *  v = the source scores of gatScores' output [2n, heads] (a.cols = n) and u its destination scores, of the nodes
+ *  `rows` when given (a.rows = rows.length; else a.rows = n); out [nnz, heads]. */
+export function gatAttention(a: CsrMatrix, scores: Tensor, heads: number, slope: number, rows?: Int32Array): Tensor {
+  const n = a.cols;
+  if (scores.size !== 2 * n * heads) throw new Error(`gatAttention: expected scores [${2 * n}, ${heads}] for ${n} columns, got [${scores.shape}]`);
+  if (a.rows !== (rows ? rows.length : n)) {
+    throw new Error(`gatAttention: the matrix has ${a.rows} rows, expected ${rows ? `one per output row (${rows.length})` : `${n} (square)`}`);
   }
-  sameDtype('gatAttention', u, v);
   const e = a.indptr[a.rows];
-  const out = allocate(u.dtype, e * heads);
-  getKernels().gatAttention(a, u.data, v.data, heads, slope, out);
-  return record('gatAttention', [u, v], { a, heads, slope }, out, [e, heads], undefined);
+  const out = allocate(scores.dtype, e * heads);
+  const { u, v } = splitScores(scores.data, n, heads, rows);
+  getKernels().gatAttention(a, u, v, heads, slope, out);
+  return record('gatAttention', [scores], { a, heads, slope, rows }, out, [e, heads], undefined);
 }
 
 /** Softmax of per-edge scores over each node's incoming edges (the entries of its row). */

@@ -12,7 +12,7 @@ export const PRIMITIVES = [
   'scale',
   'addRowVec',
   'mulRowVec',
-  'headDot',
+  'gatScores',
   'relu',
   'elu',
   'leakyRelu',
@@ -46,8 +46,9 @@ export interface PrimitiveAttrs {
   scale: { factor: number };
   addRowVec: Record<string, never>;
   mulRowVec: Record<string, never>;
-  /** per-head dot products of x [n, heads * c] with a vector v [heads * c]: out [n, heads] */
-  headDot: { heads: number };
+  /** GAT's per-head scores of node rows x [n, heads * c] against the vectors src and dst [heads * c] (inputs x, src,
+   *  dst): out [2n, heads], rows 0..n the source scores <x_i, src>, rows n..2n the destination scores <x_i, dst> */
+  gatScores: { heads: number };
   relu: Record<string, never>;
   elu: { alpha: number };
   leakyRelu: { slope: number };
@@ -67,8 +68,9 @@ export interface PrimitiveAttrs {
   gspmm: { a: CsrMatrix; heads: number };
   sddmmAdd: { a: CsrMatrix; heads: number };
   edgeSoftmax: { a: CsrMatrix; heads: number };
-  /** fused sddmmAdd -> leakyRelu(slope) -> edgeSoftmax; inputs [u (row scores), v (column scores)] */
-  gatAttention: { a: CsrMatrix; heads: number; slope: number };
+  /** fused sddmmAdd -> leakyRelu(slope) -> edgeSoftmax of gatScores' output (the one input): column j of `a` takes
+   *  source score j, row i destination score rows[i] (i without rows) */
+  gatAttention: { a: CsrMatrix; heads: number; slope: number; rows: Int32Array | undefined };
   gatherRows: { index: Int32Array };
   scatterAddRows: { index: Int32Array; rows: number };
   /** mask holds 1 for a kept value, 0 for a dropped one; kept values are multiplied by scale = 1 / (1 - p) */

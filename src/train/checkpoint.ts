@@ -1,4 +1,5 @@
-// Checkpoints: model, optimiser and scheduler state in one safetensors file, written atomically (temp + fsync + rename).
+// Checkpoints: model, optimiser and scheduler state (and further weight copies and a training loop's state) in one
+// safetensors file, written atomically (temp + fsync + rename).
 
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +16,10 @@ export interface CheckpointParts {
   model: Module;
   optimizer?: { stateDict(): OptimizerState };
   scheduler?: { stateDict(): SchedulerState };
+  /** further copies of the model's weights by prefix (e.g. 'last' -> the final weights), stored as "<prefix>.<name>" */
+  weights?: ReadonlyMap<string, ReadonlyMap<string, StateArray>>;
+  /** a training loop's state: any JSON value (numbers may be ±Infinity or NaN), stored as metadata 'state' */
+  state?: unknown;
   meta: CheckpointMeta;
 }
 
@@ -26,12 +31,14 @@ export interface SaveCheckpointOptions {
 }
 
 export interface Checkpoint {
-  /** every tensor of the file: "model.<name>" and "optim.<i>.<buffer>" */
+  /** every tensor of the file: "model.<name>", "optim.<i>.<buffer>" and "<prefix>.<name>" of further weights */
   readonly tensors: Map<string, SafetensorsTensor>;
   readonly meta: CheckpointMeta;
   /** the optimiser's kind and group options (lr included), or null if none was saved */
   readonly optimizer: Pick<OptimizerState, 'kind' | 'groups'> | null;
   readonly scheduler: SchedulerState | null;
+  /** the training loop state saved with it, or null */
+  readonly state: unknown;
 }
 
 const FORMAT = 'fastgnn-checkpoint/1';
@@ -78,6 +85,13 @@ export function saveCheckpoint(path: string, parts: CheckpointParts, options: Sa
     metadata.optimizer = toJson({ kind: s.kind, groups: s.groups });
   }
   if (parts.scheduler) metadata.scheduler = toJson(parts.scheduler.stateDict());
+  for (const [prefix, weights] of parts.weights ?? []) {
+    if (!/^[a-z_]+$/.test(prefix) || prefix === 'model' || prefix === 'optim') {
+      throw new Error(`${where}: weight prefix '${prefix}' must be lower-case letters or '_', and not 'model' or 'optim'`);
+    }
+    for (const [name, t] of weights) tensors.set(`${prefix}.${name}`, { data: t.data, shape: t.shape });
+  }
+  if (parts.state !== undefined) metadata.state = toJson(parts.state);
   const { chunks, byteLength } = encodeSafetensors(tensors, metadata);
 
   const chunkBytes = options.chunkBytes ?? 8 << 20;
@@ -148,7 +162,8 @@ export function loadCheckpoint(path: string): Checkpoint {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new Error(`loadCheckpoint: ${path}: metadata 'scheduler' must be an object`);
     scheduler = s as SchedulerState;
   }
-  return { tensors, meta, optimizer, scheduler };
+  const state = metadata.state === undefined ? null : fromJson(metadata.state, 'state', path);
+  return { tensors, meta, optimizer, scheduler, state };
 }
 
 function floatEntries(ckpt: Checkpoint, prefix: string, where: string): Map<string, StateArray> {
@@ -161,15 +176,27 @@ function floatEntries(ckpt: Checkpoint, prefix: string, where: string): Map<stri
   return out;
 }
 
-/** Copies the checkpoint's "model.*" tensors into the model's parameters and buffers (strict: same names and shapes). */
-export function restoreModel(model: Module, ckpt: Checkpoint, strict = true): void {
-  model.loadStateDict(floatEntries(ckpt, 'model.', 'restoreModel'), strict);
+/** Copies the checkpoint's "model.*" tensors (or those of another weight `prefix`) into the model's parameters and
+ *  buffers (strict: same names and shapes). */
+export function restoreModel(model: Module, ckpt: Checkpoint, strict = true, prefix = 'model'): void {
+  model.loadStateDict(floatEntries(ckpt, `${prefix}.`, 'restoreModel'), strict);
+}
+
+/** The checkpoint's weight copies under `prefix` ("<prefix>.<name>" -> name), or null if it has none. */
+export function checkpointWeights(ckpt: Checkpoint, prefix: string): Map<string, StateArray> | null {
+  const w = floatEntries(ckpt, `${prefix}.`, 'checkpointWeights');
+  return w.size === 0 ? null : w;
+}
+
+/** The optimiser state the checkpoint holds (moments, step counts, group options); throws if it holds none. */
+export function optimizerState(ckpt: Checkpoint): OptimizerState {
+  if (ckpt.optimizer === null) throw new Error('the checkpoint holds no optimiser state');
+  return { ...ckpt.optimizer, tensors: floatEntries(ckpt, 'optim.', 'optimizerState') };
 }
 
 /** Restores moments, step counts and group options (lr included) into an optimiser built over the same parameters. */
 export function restoreOptimizer(optimizer: { loadStateDict(s: OptimizerState): void }, ckpt: Checkpoint): void {
-  if (ckpt.optimizer === null) throw new Error('restoreOptimizer: the checkpoint holds no optimiser state');
-  optimizer.loadStateDict({ ...ckpt.optimizer, tensors: floatEntries(ckpt, 'optim.', 'restoreOptimizer') });
+  optimizer.loadStateDict(optimizerState(ckpt));
 }
 
 export function restoreScheduler(scheduler: { loadStateDict(s: SchedulerState): void }, ckpt: Checkpoint): void {

@@ -14,6 +14,17 @@ export interface EarlyStoppingOptions {
   minEpochs?: number;
 }
 
+/** The counters of an EarlyStopping (its best weights are kept apart: see bestState / loadStateDict). */
+export interface EarlyStoppingState {
+  bestValue: number;
+  bestEpoch: number;
+  badEpochs: number;
+  lastEpoch: number;
+}
+
+/** Best weights as stored: a copy of every parameter and buffer by name. */
+export type WeightCopies = ReadonlyMap<string, { data: FloatArray; shape: readonly number[] }>;
+
 export class EarlyStopping {
   readonly patience: number;
   readonly mode: 'max' | 'min';
@@ -77,8 +88,31 @@ export class EarlyStopping {
   }
 
   /** the saved best state (copies), e.g. to write into a checkpoint; null before the first improvement */
-  bestState(): ReadonlyMap<string, { data: FloatArray; shape: readonly number[] }> | null {
+  bestState(): WeightCopies | null {
     return this.best;
+  }
+
+  /** The counters, to continue later with loadStateDict (with bestState() for the weights). */
+  stateDict(): EarlyStoppingState {
+    return { bestValue: this.bestValue, bestEpoch: this.bestEpoch, badEpochs: this.badEpochs, lastEpoch: this.lastEpoch };
+  }
+
+  /** Continues from saved counters and best weights (copied; required exactly when the state has a best epoch). */
+  loadStateDict(state: EarlyStoppingState, best: WeightCopies | null): void {
+    const where = 'EarlyStopping.loadStateDict';
+    const { bestValue, bestEpoch, badEpochs, lastEpoch } = state;
+    if (typeof bestValue !== 'number' || Number.isNaN(bestValue)) throw new Error(`${where}: bestValue must be a number, got ${String(bestValue)}`);
+    for (const [name, v, min] of [['bestEpoch', bestEpoch, -1], ['badEpochs', badEpochs, 0], ['lastEpoch', lastEpoch, -1]] as const) {
+      if (!Number.isInteger(v) || v < min) throw new Error(`${where}: ${name} must be an integer >= ${min}, got ${String(v)}`);
+    }
+    if ((bestEpoch >= 0) !== (best !== null)) {
+      throw new Error(`${where}: best weights are ${best === null ? 'missing' : 'given'} but the best epoch is ${bestEpoch}`);
+    }
+    this.bestValue = bestValue;
+    this.bestEpoch = bestEpoch;
+    this.badEpochs = badEpochs;
+    this.lastEpoch = lastEpoch;
+    this.best = best === null ? null : new Map([...best].map(([n, t]) => [n, { data: t.data.slice(), shape: [...t.shape] }]));
   }
 
   private copyState(model: Module): void {

@@ -46,29 +46,35 @@ export function batchedEvaluator(batches: readonly MaterializedBatch[], numNodes
         });
       }
     });
+    arena.release(); // the working set of a pass is not needed until the next evaluation
     return { logits, classes, rowOf };
   };
 }
 
-/** Layer-wise full-graph inference: every layer for ALL nodes, computed `chunk` output rows at a time so that no
- *  layer needs more than one chunk's intermediate results at once (the baseline IBMB inference is compared to). */
+/** Layer-wise full-graph inference: every layer for ALL nodes. Each layer's node-wise transform (x W, scores) is
+ *  computed once for all nodes; its aggregation `chunk` output rows at a time, so that no layer needs more than one
+ *  chunk's aggregation intermediates at once (the baseline IBMB inference is compared to). */
 export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator {
   if (!Number.isInteger(chunk) || chunk < 1) throw new Error(`layer-wise inference: chunk must be a positive integer, got ${chunk}`);
   const n = data.ctx.numNodes;
   const rowOf = Int32Array.from({ length: n }, (_, i) => i);
-  const arena = new Arena(); // one scope per chunk, as in batchedEvaluator
+  // one scope per chunk, as in batchedEvaluator; the transform lives in its own arena for the whole layer
+  const arena = new Arena();
+  const transformArena = new Arena();
   return (model: GNN): NodeLogits => {
     model.eval();
     const out = noGrad(() => {
       let h: NodeInput = data.x;
       for (let l = 0; l < model.convs.length; l++) {
+        const input = h;
+        const transformed = withArena(transformArena, () => model.convs[l].transform(input));
         let next: Tensor | null = null;
         for (let start = 0; start < n; start += chunk) {
           // a fresh view each time: GraphContext caches row slices per rows array, and keeping one per chunk would
           // hold a second copy of the adjacency for the evaluator's lifetime
           const rows = rowOf.subarray(start, Math.min(start + chunk, n));
           next = withArena(arena, () => {
-            const part = model.layer(l, h, data.ctx, rows);
+            const part = model.aggregateLayer(l, transformed, data.ctx, rows);
             const whole = next ?? new Tensor(part.dtype === 'float64' ? new Float64Array(n * part.cols) : new Float32Array(n * part.cols), [n, part.cols]);
             whole.data.set(part.data, start * part.cols);
             return whole;
@@ -78,6 +84,8 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
       }
       return model.head ? model.head.forward(h) : (h as Tensor);
     });
+    arena.release(); // as in batchedEvaluator
+    transformArena.release();
     return { logits: out.data, classes: out.cols, rowOf };
   };
 }

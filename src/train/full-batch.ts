@@ -9,29 +9,18 @@ import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import { noGrad } from '../tensor/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { EarlyStopping } from './early-stopping.js';
 import { accuracy, meanCrossEntropy } from './evaluate.js';
+import { LoopTracker, type LoopOptions, type ResumePoint, type StopReason } from './loop-state.js';
 import { estimateFullBatchBytes } from './memory.js';
-import { makeOptimizer, makeScheduler, stepScheduler, type OptimizerSpec } from './optimizer-factory.js';
 import { targetsOf, type PreparedData } from './prepare.js';
 
-export interface FullBatchOptions extends OptimizerSpec {
-  epochs: number;
-  weightDecay: number;
-  /** weight decay on all parameters, or on the first layer only (the PyG GCN example) */
-  decayScope: 'all' | 'first';
-  /** stop after this many epochs without a better validation accuracy; null = run every epoch */
-  patience: number | null;
-  /** early stopping never ends the run before this many epochs (default 0) */
-  minEpochs?: number;
+/** The loop options (optimiser, schedule, early stopping, time limit, resume) plus what full-batch training adds. */
+export interface FullBatchOptions extends LoopOptions {
   /** called after every epoch (progress bars, metric logs) */
-  onEpoch?: (m: EpochMetrics) => void;
+  onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
   /** memory budget in bytes for the estimate (estimateFullBatchBytes) checked before training starts; default: the
    *  machine's memory */
   memoryLimit?: number;
-  /** resume: an optimiser whose state was restored, and the epoch to continue from */
-  optimizerOverride?: Optimizer;
-  startEpoch?: number;
 }
 
 export interface EpochMetrics {
@@ -60,10 +49,18 @@ export interface TrainSummary {
   /** eval forward + arg-max, per evaluation */
   inferenceTimesMs: number[];
   optimizer: Optimizer;
+  /** why training ended: the epoch budget, early stopping, or the time limit */
+  stoppedBy: StopReason;
 }
 
+/** What both training loops return: this run's per-evaluation metrics, the validation history since epoch 0, and what
+ *  a checkpoint needs to continue. trainTimeS and the clocks count the earlier runs a resumed run continues. */
 export interface TrainResult extends TrainSummary {
-  history: EpochMetrics[];
+  /** trainTimeS: training-step seconds since epoch 0 */
+  history: Array<EpochMetrics & { trainTimeS: number }>;
+  /** [training-step seconds, validation accuracy] per evaluation since epoch 0 */
+  valHistory: Array<[number, number]>;
+  resume: ResumePoint;
 }
 
 export function median(xs: number[]): number {
@@ -73,31 +70,26 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Trains on the whole graph; trainTimeS counts wall seconds, evaluation included (the history's clock: steps only). */
 export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opts: FullBatchOptions): TrainResult {
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new Error(`epochs must be a positive integer, got ${opts.epochs}`);
-  if (opts.patience !== null && (!Number.isInteger(opts.patience) || opts.patience < 1)) {
-    throw new Error(`patience must be a positive integer, got ${opts.patience}`);
-  }
   checkMemory('full-batch training', estimateFullBatchBytes(model.config, data), memoryLimitOf(opts.memoryLimit, 'trainFullBatch'),
     'use a mini-batch method (e.g. ibmb-node or cluster-gcn)');
   const yTrain = targetsOf(data.labels, split.train, 'train');
   const yVal = targetsOf(data.labels, split.val, 'val');
   const yTest = targetsOf(data.labels, split.test, 'test');
-  const optimizer = opts.optimizerOverride ?? makeOptimizer(model.parameterGroups(opts.weightDecay, opts.decayScope), opts);
-  const scheduler = makeScheduler(optimizer, opts);
-  // tracks validation accuracy with strict '>' (the first best epoch wins), keeping a copy of its weights
-  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max', minEpochs: opts.minEpochs });
-  const history: EpochMetrics[] = [];
+  // early stopping tracks validation accuracy with strict '>' (the first best epoch wins), keeping its weights
+  const loop = new LoopTracker(model, opts);
+  const { optimizer } = loop;
+  const history: TrainResult['history'] = [];
   const epochTimes: number[] = [];
   const inferTimes: number[] = [];
-  let testAtBest = NaN;
   const t0 = performance.now();
-  const start = opts.startEpoch ?? 0;
   // step results (activations, gradients) live in one arena, evaluation outputs in another: each is recycled
   // at its next use, after this epoch's metrics have been read
   const trainArena = new Arena();
   const evalArena = new Arena();
-  for (let epoch = start; epoch < opts.epochs; epoch++) {
+  for (let epoch = loop.startEpoch; epoch < opts.epochs; epoch++) {
     const e0 = performance.now();
     model.train();
     optimizer.zeroGrad();
@@ -110,13 +102,14 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     optimizer.step();
     const epochMs = performance.now() - e0;
     epochTimes.push(epochMs);
+    loop.addStep(epochMs);
 
     const i0 = performance.now();
     const out = withArena(evalArena, () => evaluate(model, data));
     const evalMs = performance.now() - i0;
     inferTimes.push(evalMs);
     const valLoss = meanCrossEntropy(out, split.val, yVal);
-    const m: EpochMetrics = {
+    const m = {
       epoch,
       trainLoss: loss.item(),
       trainAcc: accuracy(logits, split.train, yTrain),
@@ -127,26 +120,17 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
       epochMs,
       evalMs,
       elapsedS: (performance.now() - t0) / 1000,
+      trainTimeS: loop.stepTimeS,
     };
     if (!Number.isFinite(m.trainLoss)) throw new Error(`training diverged at epoch ${epoch}: loss is ${m.trainLoss} (try a lower --lr)`);
     history.push(m);
-    if (stopper.update(epoch, m.valAcc, model)) testAtBest = m.testAcc;
-    stepScheduler(scheduler, valLoss);
+    const stop = loop.record(epoch, { acc: m.valAcc, loss: valLoss }, m.testAcc, true);
     opts.onEpoch?.(m);
-    if (stopper.shouldStop) break;
+    if (stop) break;
   }
-  const trainTimeS = (performance.now() - t0) / 1000;
-  if (stopper.bestEpoch >= 0) stopper.restoreBest(model);
+  const end = loop.finish(loop.startEpoch + history.length, (performance.now() - t0) / 1000);
   return {
-    epochsRun: history.length,
-    bestEpoch: stopper.bestEpoch,
-    valAcc: stopper.bestValue,
-    testAcc: testAtBest,
-    trainTimeS,
-    epochTimesMs: epochTimes,
-    inferenceTimesMs: inferTimes,
-    history,
-    optimizer,
+    ...end, epochsRun: history.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };
 }
 

@@ -21,8 +21,9 @@ export function peakRssMb(): number {
 const ACTIVATION_COPIES = 5;
 const EDGE_COPIES_GAT = 4;
 
-/** Output width of each layer of the model (GAT hidden layers are heads x hidden wide). */
-function layerWidths(c: ModelConfig): number[] {
+/** Output width of each layer of the model (GAT hidden layers are heads x hidden wide; the last GAT layer counts
+ *  its outHeads before they are averaged). */
+export function layerWidths(c: ModelConfig): number[] {
   const widths: number[] = [];
   for (let l = 0; l < c.layers; l++) {
     const last = l === c.layers - 1 && !c.linearHead;

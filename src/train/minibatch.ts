@@ -8,9 +8,12 @@ import { Arena, withArena } from '../tensor/arena.js';
 import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { EarlyStopping } from './early-stopping.js';
-import type { EpochMetrics, TrainSummary } from './full-batch.js';
-import { makeOptimizer, makeScheduler, stepScheduler, type OptimizerSpec } from './optimizer-factory.js';
+import type { EpochMetrics, TrainResult } from './full-batch.js';
+import { LoopTracker, type LoopOptions } from './loop-state.js';
+import { collectGarbage } from '../kernels/gc.js';
+
+/** An epoch (or evaluation) longer than this ends with a full garbage collection (~1 ms, so at most ~0.5%). */
+const GC_AFTER_MS = 250;
 
 /** Where the training batches of an epoch come from (fixed batches reordered, or freshly sampled ones). */
 export interface BatchSource {
@@ -27,22 +30,16 @@ export interface NodeLogits {
 /** Computes eval-mode logits for (at least) the validation and test nodes. */
 export type Evaluator = (model: GNN) => NodeLogits;
 
-export interface MiniBatchOptions extends OptimizerSpec {
-  epochs: number;
-  weightDecay: number;
-  decayScope: 'all' | 'first';
-  patience: number | null;
-  /** early stopping never ends the run before this many epochs (default 0) */
-  minEpochs?: number;
-  /** evaluate every this many epochs (default 1) */
+/** The loop options (optimiser, schedule, early stopping, time limit, resume) plus what mini-batch training adds. */
+export interface MiniBatchOptions extends LoopOptions {
+  /** evaluate every this many epochs, counted from epoch 0 (default 1); a run's last epoch is always evaluated */
   evalEvery?: number;
   onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
 }
 
-/** trainTimeS here is training time only (forward, backward, step; batch sampling included, evaluation excluded) */
-export interface MiniBatchResult extends TrainSummary {
-  history: Array<EpochMetrics & { trainTimeS: number }>;
-}
+/** trainTimeS here is training time only (forward, backward, step; batch sampling included, evaluation excluded),
+ *  since epoch 0 */
+export type MiniBatchResult = TrainResult;
 
 export function logitsAccuracy(out: NodeLogits, nodes: Int32Array, labels: Int32Array): { acc: number; loss: number } {
   const c = out.classes;
@@ -104,18 +101,15 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new Error(`epochs must be a positive integer, got ${opts.epochs}`);
   const evalEvery = opts.evalEvery ?? 1;
   if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new Error(`evalEvery must be a positive integer, got ${evalEvery}`);
-  const optimizer = makeOptimizer(model.parameterGroups(opts.weightDecay, opts.decayScope), opts);
-  const scheduler = makeScheduler(optimizer, opts);
-  const stopper = new EarlyStopping({ patience: opts.patience ?? Number.MAX_SAFE_INTEGER, mode: 'max', minEpochs: opts.minEpochs });
+  const loop = new LoopTracker(model, opts);
+  const { optimizer } = loop;
   const history: MiniBatchResult['history'] = [];
   const epochTimes: number[] = [];
   const inferTimes: number[] = [];
-  let trainTime = 0;
-  let testAtBest = NaN;
   const trainArena = new Arena();
   const evalArena = new Arena();
   const t0 = performance.now();
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+  for (let epoch = loop.startEpoch; epoch < opts.epochs; epoch++) {
     const e0 = performance.now();
     model.train();
     let lossSum = 0;
@@ -131,31 +125,32 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
       steps++;
     }
     if (steps === 0) throw new Error('no batch of this epoch had a labelled output node');
+    if (performance.now() - e0 > GC_AFTER_MS) collectGarbage(); // inside the timed epoch: its cost is training's
     const epochMs = performance.now() - e0;
     epochTimes.push(epochMs);
-    trainTime += epochMs / 1000;
+    loop.addStep(epochMs);
     const trainLoss = lossSum / steps;
     if (!Number.isFinite(trainLoss)) throw new Error(`training diverged at epoch ${epoch}: loss is ${trainLoss} (try a lower --lr)`);
-    if ((epoch + 1) % evalEvery !== 0 && epoch !== opts.epochs - 1) continue;
+    const onCadence = (epoch + 1) % evalEvery === 0;
+    if (!onCadence && epoch !== opts.epochs - 1 && !loop.overTimeLimit) continue;
     const i0 = performance.now();
     const out = withArena(evalArena, () => evaluate(model));
+    if (performance.now() - i0 > GC_AFTER_MS) collectGarbage();
     const evalMs = performance.now() - i0;
     inferTimes.push(evalMs);
     const val = logitsAccuracy(out, split.val, labels);
     const test = logitsAccuracy(out, split.test, labels);
     const m = {
       epoch, trainLoss, trainAcc: correct / count, valLoss: val.loss, valAcc: val.acc, testAcc: test.acc,
-      lr: optimizer.paramGroups[0].lr, epochMs, evalMs, elapsedS: (performance.now() - t0) / 1000, trainTimeS: trainTime,
+      lr: optimizer.paramGroups[0].lr, epochMs, evalMs, elapsedS: (performance.now() - t0) / 1000, trainTimeS: loop.stepTimeS,
     };
     history.push(m);
-    if (stopper.update(epoch, m.valAcc, model)) testAtBest = m.testAcc;
-    stepScheduler(scheduler, val.loss);
+    const stop = loop.record(epoch, val, test.acc, onCadence);
     opts.onEpoch?.(m);
-    if (stopper.shouldStop) break;
+    if (stop) break;
   }
-  if (stopper.bestEpoch >= 0) stopper.restoreBest(model);
+  const end = loop.finish(loop.startEpoch + epochTimes.length, loop.runStepS);
   return {
-    epochsRun: epochTimes.length, bestEpoch: stopper.bestEpoch, valAcc: stopper.bestValue, testAcc: testAtBest,
-    trainTimeS: trainTime, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, optimizer,
+    ...end, epochsRun: epochTimes.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };
 }

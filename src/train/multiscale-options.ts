@@ -10,6 +10,7 @@ import { Rng } from '../graph/rng.js';
 import { DEFAULT_MAX_POWER_EDGES, levelSize, selectTopk } from '../multiscale/coarsen/index.js';
 import { estimatePoweredEdges, visitBall } from '../multiscale/coarsen/power.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
+import { COARSE_EVAL_MODES, type CoarseEval } from '../multiscale/session.js';
 import { RunOptionError } from './run-option-error.js';
 
 export const MULTISCALE_SCHEDULES = ['coarse-to-fine', 'sub-to-full', 'multiscale-grad'] as const;
@@ -33,6 +34,8 @@ export interface MultiscaleRunOptions {
   /** refuse A^p when its estimated edge count exceeds this; default: a quarter of the machine's memory at
    *  BYTES_PER_POWER_EDGE, at most the library's 5e8 */
   maxPowerEdges?: number;
+  /** evaluation cadence on levels >= 1 (see MultiscaleTrainOptions.coarseEval); default 'scaled' */
+  coarseEval?: CoarseEval;
 }
 
 export type ResolvedMultiscale = Required<Omit<MultiscaleRunOptions, 'mlmcBatch'>> & { mlmcBatch: number | null };
@@ -86,12 +89,14 @@ export function resolveMultiscaleOptions(o: MultiscaleRunOptions, epochs: number
   need('mlmcBatch', mlmcBatch === null || isInt(mlmcBatch, 1), `expected an integer >= 1, got ${String(mlmcBatch)}`);
   const finalFullEpochs = o.finalFullEpochs ?? (grad ? Math.ceil(epochs / 10) : 0);
   need('finalFullEpochs', isInt(finalFullEpochs, 0), `expected an integer >= 0, got ${finalFullEpochs}`);
+  const coarseEval = o.coarseEval ?? 'scaled';
+  need('coarseEval', COARSE_EVAL_MODES.includes(coarseEval), `expected one of ${COARSE_EVAL_MODES.join(', ')}, got '${String(coarseEval)}'`);
   const maxPowerEdges = o.maxPowerEdges ?? defaultMaxPowerEdges();
   need('maxPowerEdges', maxPowerEdges > 0, `expected a number > 0, got ${maxPowerEdges}`);
   need('method', !grad || method === 'full',
     `is '${method}', but the multiscale gradient evaluates the full graph at level 0 in every step; mini-batching the fine level ` +
     'works with --multiscale coarse-to-fine and sub-to-full');
-  return { schedule: o.schedule, coarsen, levels, power, levelRatio, mlmcBatch, finalFullEpochs, maxPowerEdges };
+  return { schedule: o.schedule, coarsen, levels, power, levelRatio, mlmcBatch, finalFullEpochs, maxPowerEdges, coarseEval };
 }
 
 /** How many times level l is drawn afresh in a run of E epochs (0 for methods that build it once). */

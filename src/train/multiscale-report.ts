@@ -1,10 +1,11 @@
 // The `multiscale` section of a training report: the schedule and hierarchy a run used, the epochs it spent per
-// level, and its cost accounting (FLOPs, nodes and edges touched, wall time, memory) per level and in total.
+// level, and its cost accounting (dense and sparse FLOPs, nodes and edges touched, wall time, memory) per level and
+// in total.
 
 import type { MethodName } from '../batching/methods.js';
 import type { LevelCost, RunCost } from '../multiscale/cost.js';
 import type { CoarseLevel, CoarsenMethod } from '../multiscale/level.js';
-import type { MultiscaleResult } from '../multiscale/session.js';
+import type { CoarseEval, MultiscaleResult } from '../multiscale/session.js';
 import type { MultiscaleSchedule, ResolvedMultiscale } from './multiscale-options.js';
 
 const MIB = 2 ** 20;
@@ -18,14 +19,19 @@ export interface LevelCostReport {
   edges: number;
   /** training steps (forward + backward + optimiser step); evaluation: forward passes */
   steps: number;
-  /** estimated floating-point operations, dense (feature GEMMs, elementwise) and sparse (SpMM propagation, sparse
-   *  feature products, attention) together */
+  /** estimated floating-point operations: flops = dense_flops + sparse_flops */
   flops: number;
+  /** dense GEMMs (feature transforms) and elementwise work (bias, activation, norm, dropout) */
+  dense_flops: number;
+  /** kernels over stored entries: SpMM propagation, products with sparse features, GAT attention over edges */
+  sparse_flops: number;
   nodes_touched: number;
   edges_touched: number;
   wall_s: number;
   /** estimated MiB of the level's tensors (features, adjacency, one forward's activations), the largest seen */
   tensor_mb: number;
+  /** the largest resident memory of the process sampled right after this level's steps, MiB (process-wide) */
+  rss_mb: number;
 }
 
 export interface MultiscaleReport {
@@ -38,6 +44,8 @@ export interface MultiscaleReport {
   mlmc_batch: number | null;
   final_full_epochs: number;
   max_power_edges: number;
+  /** evaluation cadence on levels >= 1: 'scaled' (every eval_every * 2^l epochs at level l) or 'every' */
+  coarse_eval: CoarseEval;
   /** how level 0 was trained: 'full' (full-graph steps) or the mini-batching method */
   fine_level: MethodName;
   /** whether the coarse levels are drawn afresh every epoch (random, subgraph, rns) */
@@ -60,7 +68,11 @@ export interface MultiscaleReport {
   cost: {
     levels: LevelCostReport[];
     evaluation: LevelCostReport;
-    total: { flops: number; train_flops: number; nodes_touched: number; edges_touched: number; wall_s: number; steps: number };
+    /** training and evaluation together (flops = dense_flops + sparse_flops); train_flops: training steps only */
+    total: {
+      flops: number; dense_flops: number; sparse_flops: number; train_flops: number; nodes_touched: number; edges_touched: number;
+      wall_s: number; steps: number;
+    };
     /** the largest tensor_mb among the levels trained on */
     max_level_tensor_mb: number;
     /** peak resident memory of the process at the end of training, MiB */
@@ -70,8 +82,8 @@ export interface MultiscaleReport {
 
 function levelCost(c: LevelCost): LevelCostReport {
   return {
-    level: c.level, nodes: c.nodes, edges: c.edges, steps: c.steps, flops: c.flops, nodes_touched: c.nodesTouched,
-    edges_touched: c.edgesTouched, wall_s: c.wallS, tensor_mb: c.tensorBytes / MIB,
+    level: c.level, nodes: c.nodes, edges: c.edges, steps: c.steps, flops: c.flops, dense_flops: c.denseFlops, sparse_flops: c.sparseFlops,
+    nodes_touched: c.nodesTouched, edges_touched: c.edgesTouched, wall_s: c.wallS, tensor_mb: c.tensorBytes / MIB, rss_mb: c.rssMb,
   };
 }
 
@@ -81,8 +93,9 @@ function costReport(cost: RunCost): MultiscaleReport['cost'] {
     levels,
     evaluation: levelCost(cost.evaluation),
     total: {
-      flops: cost.total.flops, train_flops: levels.reduce((s, l) => s + l.flops, 0), nodes_touched: cost.total.nodesTouched,
-      edges_touched: cost.total.edgesTouched, wall_s: cost.total.wallS, steps: cost.total.steps,
+      flops: cost.total.flops, dense_flops: cost.total.denseFlops, sparse_flops: cost.total.sparseFlops,
+      train_flops: levels.reduce((s, l) => s + l.flops, 0), nodes_touched: cost.total.nodesTouched, edges_touched: cost.total.edgesTouched,
+      wall_s: cost.total.wallS, steps: cost.total.steps,
     },
     max_level_tensor_mb: Math.max(0, ...levels.map((l) => l.tensor_mb)),
     peak_rss_mb: cost.peakRssMb,
@@ -111,7 +124,7 @@ export function multiscaleReport(f: MultiscaleRunFacts, result: MultiscaleResult
   const last = lastPhase(o, f.fine);
   return {
     schedule: o.schedule, coarsen: o.coarsen, levels: o.levels, power: o.power, level_ratio: o.levelRatio, mlmc_batch: o.mlmcBatch,
-    final_full_epochs: o.finalFullEpochs, max_power_edges: o.maxPowerEdges, fine_level: f.fine, redraws: f.redraws,
+    final_full_epochs: o.finalFullEpochs, max_power_edges: o.maxPowerEdges, coarse_eval: o.coarseEval, fine_level: f.fine, redraws: f.redraws,
     planned_epochs_per_level: f.plannedEpochsPerLevel, epochs_per_level: result.epochsPerLevel, mlmc_epochs: result.mlmcEpochs,
     last_phase: last, last_phase_full_graph: last === 'full-graph',
     level_sizes: f.levels0.map((lv) => ({

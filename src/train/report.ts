@@ -8,6 +8,7 @@ import type { BackendInfo } from '../kernels/backend.js';
 import type { ModelConfig } from '../nn/models.js';
 import { nonFiniteAsString } from './metrics-log.js';
 import type { FeatureLayout } from './prepare.js';
+import type { StopReason } from './loop-state.js';
 import type { MultiscaleReport } from './multiscale-report.js';
 import type { OptimizerName, SchedulerName } from './optimizer-factory.js';
 
@@ -21,6 +22,9 @@ export interface TrainingConfig {
   patience: number | null;
   /** early stopping never ends the run before this many epochs (0: no minimum) */
   minEpochs: number;
+  /** stop after the epoch at which this run has trained this many seconds (the val_history clock; a resumed run
+   *  counts its own seconds only); null: no limit */
+  timeLimitS: number | null;
   optimizer: OptimizerName;
   scheduler: SchedulerName;
   normalizeFeatures: boolean;
@@ -53,10 +57,15 @@ export interface TrainReport {
   seed: number;
   /** first epoch of this run (> 0 when resumed from a checkpoint) */
   start_epoch: number;
+  /** epochs this run trained */
   epochs_run: number;
+  /** why training ended: 'epochs' (the budget), 'early-stopping' or 'time-limit'; null for multiscale schedules */
+  stopped_by: StopReason | null;
+  /** best epoch since epoch 0 (a resumed run: earlier runs included), and its accuracies */
   best_epoch: number;
   val_acc: number;
   test_acc: number;
+  /** training seconds since epoch 0 (a resumed run: earlier runs included) */
   train_time_s: number;
   /** median training epoch time (forward + backward + optimiser step) */
   epoch_time_ms: number;
@@ -65,7 +74,8 @@ export interface TrainReport {
   /** inference after training, timed once more (warm) for the run's own method AND the other main one, so every
    *  run reports both IBMB batched and layer-wise full-graph inference */
   inference: InferenceReport;
-  /** per evaluation: [training seconds so far (evaluation excluded), validation accuracy], for time-to-target */
+  /** per evaluation since epoch 0: [training seconds so far (evaluation excluded), validation accuracy], for
+   *  time-to-target; a resumed run starts with the earlier runs' evaluations on the eval_every cadence */
   val_history: Array<[number, number]>;
   peak_rss_mb: number;
   /** trainable parameter count */

@@ -5,9 +5,10 @@ import { cacheBatches } from '../batching/materialize.js';
 import { buildTrainBatches, MethodOptionError, usedOptions, type TrainBatches } from '../batching/methods.js';
 import { fixedBatchSource, sampledBatchSource } from '../batching/sources.js';
 import { describeBackend } from '../kernels/backend.js';
-import { saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
+import { saveCheckpoint, type CheckpointMeta, type CheckpointParts } from './checkpoint.js';
 import { layerwiseEvaluator } from './evaluators.js';
 import { median, type EpochMetrics, type TrainSummary } from './full-batch.js';
+import type { StopReason } from './loop-state.js';
 import type { MetricValue } from './metrics-log.js';
 import { logitsAccuracy, type BatchSource, type Evaluator } from './minibatch.js';
 import { fastgnnVersion, writeReport, type InferenceReport, type TrainReport } from './report.js';
@@ -76,10 +77,10 @@ export function epochRecord(m: EpochMetrics & { trainTimeS?: number }, level?: n
 }
 
 /** With a file, saves the run's model (best weights), optimiser and metadata; `epoch` is where training would
- *  continue, `extra` joins the metadata. */
+ *  continue, `extra` joins the metadata, `resume` adds what continuing needs (see resume.ts). */
 export function saveRunCheckpoint(
   file: string | undefined, s: Setup, r: Pick<TrainSummary, 'bestEpoch' | 'valAcc' | 'testAcc' | 'optimizer'>, epoch: number,
-  extra: CheckpointMeta = {},
+  extra: CheckpointMeta = {}, resume: Pick<CheckpointParts, 'weights' | 'state'> = {},
 ): void {
   if (file === undefined) return;
   const { dataset } = s;
@@ -90,7 +91,7 @@ export function saveRunCheckpoint(
     dataset_classes: dataset.numClasses, fastgnn_version: fastgnnVersion(), method: s.method,
     ...extra,
   };
-  saveCheckpoint(file, { model: s.model, optimizer: r.optimizer, meta });
+  saveCheckpoint(file, { model: s.model, optimizer: r.optimizer, meta, ...resume });
 }
 
 /** What a finished run adds to its report beyond the set-up. */
@@ -101,6 +102,8 @@ export interface RunOutcome extends Pick<TrainSummary, 'epochsRun' | 'bestEpoch'
   valHistory: Array<[number, number]>;
   inferenceReport: InferenceReport;
   peakRssMb: number;
+  /** why training ended (multiscale schedules: not tracked) */
+  stoppedBy?: StopReason;
 }
 
 /** The run's report (with `extra` at the end), written to `opts.report` when set. */
@@ -112,7 +115,7 @@ export function reportRun(opts: RunOptions, s: Setup, o: RunOutcome, extra: Pick
     model: config.kind, method, method_options: usedOptions(method, s.resolved),
     preprocess_time_s: o.preprocessTimeS, preprocess_source: s.cache ? 'cache' : 'computed', batch_cache: opts.batches ?? null,
     batches_per_epoch: o.batchesPerEpoch, eval_every: opts.evalEvery ?? 1,
-    seed: s.seed, start_epoch: o.startEpoch, epochs_run: o.epochsRun, best_epoch: o.bestEpoch,
+    seed: s.seed, start_epoch: o.startEpoch, epochs_run: o.epochsRun, stopped_by: o.stoppedBy ?? null, best_epoch: o.bestEpoch,
     val_acc: o.valAcc, test_acc: o.testAcc, train_time_s: o.trainTimeS,
     epoch_time_ms: median(o.epochTimesMs), inference_time_ms: median(o.inferenceTimesMs), inference: o.inferenceReport,
     val_history: o.valHistory, peak_rss_mb: o.peakRssMb,

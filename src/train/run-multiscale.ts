@@ -86,7 +86,8 @@ function buildLevels(s: Setup, r: ResolvedMultiscale): Hierarchy {
  *  (data, split, configs and method options from RunOptions). */
 export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOptions) => Promise<Setup>): Promise<TrainReport> {
   if (opts.multiscale === undefined) throw new RunOptionError('multiscale', 'expected a schedule');
-  if (opts.resume !== undefined) throw new RunOptionError('resume', 'continues plain full-batch training only; expected no --resume with --multiscale');
+  if (opts.timeLimitS !== undefined) throw new RunOptionError('timeLimitS', 'applies to plain training only; expected no --time-limit with --multiscale');
+  if (opts.resume !== undefined) throw new RunOptionError('resume', 'applies to plain (full-batch or mini-batch) training only; expected no --resume with --multiscale');
   const s = await setUp(opts);
   const { dataset, training, config, split, data, seed, method, model } = s;
   const r = resolveMultiscaleOptions(opts.multiscale, training.epochs, method);
@@ -125,7 +126,7 @@ export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOpti
   const base: MultiscaleTrainOptions = {
     optimizer: training.optimizer, lr: training.lr, scheduler: training.scheduler, epochs: training.epochs,
     weightDecay: training.weightDecay, decayScope: training.decayScope, patience: training.patience,
-    evalEvery: opts.evalEvery ?? 1, evaluator: timed(evaluator, evalTimes), finalFullEpochs: r.finalFullEpochs, onEpoch,
+    evalEvery: opts.evalEvery ?? 1, coarseEval: r.coarseEval, evaluator: timed(evaluator, evalTimes), finalFullEpochs: r.finalFullEpochs, onEpoch,
   };
   let result: MultiscaleResult;
   try {

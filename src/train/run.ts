@@ -15,19 +15,21 @@ import type { Dataset, Split } from '../graph/dataset.js';
 import { loadDataset, type LoadOptions } from '../graph/io/index.js';
 import { resolveSplit } from '../graph/split.js';
 import { GNN, MODEL_KINDS, defaultModelConfig, type ModelConfig, type ModelKind } from '../nn/models.js';
-import type { Optimizer } from '../nn/optim/index.js';
-import { loadCheckpoint, restoreModel, restoreOptimizer, type Checkpoint, type CheckpointMeta } from './checkpoint.js';
+import { loadCheckpoint, restoreModel, type Checkpoint, type CheckpointMeta } from './checkpoint.js';
 import { batchedEvaluator, fullGraphEvaluator, layerwiseEvaluator } from './evaluators.js';
-import { evaluate, trainFullBatch, type EpochMetrics, type TrainSummary } from './full-batch.js';
+import { evaluate, trainFullBatch, type EpochMetrics, type TrainResult } from './full-batch.js';
+import type { LoopResume } from './loop-state.js';
 import { peakRssMb } from './memory.js';
 import { MetricsLog } from './metrics-log.js';
 import { trainMiniBatch, type Evaluator } from './minibatch.js';
-import { makeOptimizer } from './optimizer-factory.js';
 import { prepareData, type PreparedData } from './prepare.js';
 import { fastgnnVersion, type InferenceReport, type TrainingConfig, type TrainReport } from './report.js';
 import {
   addLayerwise, asRunError, batchSourceOf, buildSeconds, epochRecord, guarded, reportRun, saveRunCheckpoint, timeWarm, trainBatchesOf,
 } from './run-common.js';
+import {
+  batchOptions, checkResumedBatches, checkResumedRun, continueFrom, resumedEvaluation, resumedMethod, resumedMethodOptions, resumeMeta, resumeParts,
+} from './resume.js';
 import { RunOptionError } from './run-option-error.js';
 import { runMultiscaleTraining, type MultiscaleRunOptions } from './run-multiscale.js';
 
@@ -51,9 +53,10 @@ export interface RunOptions extends Partial<TrainingConfig> {
   report?: string;
   /** append one JSON line per epoch here */
   log?: string;
-  /** save a checkpoint (model, optimiser, config, dataset info) here at the end */
+  /** save a checkpoint here at the end: the best weights (predict uses them), and all that resuming needs */
   save?: string;
-  /** continue from this checkpoint: its model, optimiser state and epoch (full-batch only) */
+  /** continue the run saved in this checkpoint exactly: its weights, optimiser, schedule, early stopping, dropout
+   *  streams and epoch, with its method, options and data (see resume.ts) */
   resume?: string;
   /** mini-batching method (default 'full'; with `batches`, the cache's) */
   method?: MethodName;
@@ -93,7 +96,7 @@ export { RunOptionError };
 export function defaultTrainingConfig(kind: ModelKind, hasPublicSplit: boolean): TrainingConfig {
   return {
     epochs: 200, lr: kind === 'gat' ? 0.005 : 0.01, weightDecay: 5e-4, decayScope: kind === 'gcn' ? 'first' : 'all',
-    patience: null, minEpochs: 0, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
+    patience: null, minEpochs: 0, timeLimitS: null, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
     split: hasPublicSplit ? 'public' : 'random:20:30', splitSeed: 0,
   };
 }
@@ -228,6 +231,8 @@ function checkCacheSplit(cache: MethodCache, split: Split, file: string): void {
 export interface Setup {
   dataset: Dataset;
   resumed: TrainedModel | null;
+  /** where the training loop continues, when resuming */
+  resume: LoopResume | null;
   method: MethodName;
   cache: MethodCache | null;
   kind: ModelKind;
@@ -245,17 +250,18 @@ export interface Setup {
 /** Everything up to batch construction, shared by runTraining, runPreprocess and runMultiscaleTraining. */
 async function setUp(opts: RunOptions): Promise<Setup> {
   const dataset = await datasetOf(opts);
-  const resumed = opts.resume === undefined ? null : wrap('resume', () => loadTrainedModel(opts.resume as string));
+  const resumeFile = opts.resume;
+  const resumed = resumeFile === undefined ? null : wrap('resume', () => loadTrainedModel(resumeFile));
   const cache = opts.batches === undefined ? null : wrap('batches', () => loadMethodCache(opts.batches as string, dataset));
   const cachedMethod = cache ? String(cache.meta.method) : undefined;
-  const method = await guarded(() => checkMethod(opts.method ?? cachedMethod ?? 'full'));
+  const method = await guarded(() => checkMethod(opts.method ?? cachedMethod ?? (resumed ? resumedMethod(resumed) : 'full')));
   if (cache && cachedMethod !== method) throw new RunOptionError('method', `is '${method}' but the batch cache ${opts.batches} holds '${cachedMethod}' batches`);
-  if (resumed && method !== 'full') throw new RunOptionError('resume', `continues full-batch training only; expected no --resume with method '${method}'`);
   const kind = resumed?.config.kind ?? opts.model ?? 'gcn';
   if (!MODEL_KINDS.includes(kind)) throw new RunOptionError('model', `expected one of ${MODEL_KINDS.join(', ')}, got '${String(kind)}'`);
   const seed = opts.seed ?? resumed?.seed ?? 0;
   const picked: Partial<TrainingConfig> = definedOnly({
     epochs: opts.epochs, lr: opts.lr, weightDecay: opts.weightDecay, decayScope: opts.decayScope, patience: opts.patience, minEpochs: opts.minEpochs,
+    timeLimitS: opts.timeLimitS,
     optimizer: opts.optimizer, scheduler: opts.scheduler, normalizeFeatures: opts.normalizeFeatures,
     featureLayout: opts.featureLayout, split: opts.split, splitSeed: opts.splitSeed,
   });
@@ -263,9 +269,10 @@ async function setUp(opts: RunOptions): Promise<Setup> {
     ...defaultTrainingConfig(kind, dataset.split !== undefined),
     ...methodTrainingDefaults(method, kind),
     splitSeed: seed,
-    ...(resumed ? { ...resumed.training, epochs: defaultTrainingConfig(kind, false).epochs } : {}),
+    ...resumed?.training,
     ...picked,
   };
+  if (resumed) checkResumedRun(resumed, resumeFile as string, { method, viaCache: opts.method === undefined && cache !== null, seed, dataset, training });
   let config: ModelConfig;
   let model: GNN;
   if (resumed) {
@@ -280,13 +287,18 @@ async function setUp(opts: RunOptions): Promise<Setup> {
   const split = wrap('split', () => resolveSplit(dataset, training.split, training.splitSeed));
   const data = prepareData(dataset, { normalize: training.normalizeFeatures, featureLayout: training.featureLayout });
   const inputs: MethodInputs = { data, split, seed, layers: config.layers };
-  const resolved = await guarded(() => resolveMethodOptions(method, opts.methodOptions ?? {}, inputs));
+  const given = opts.methodOptions ?? {};
+  const resolved = await guarded(() => resolveMethodOptions(method, resumed ? resumedMethodOptions(resumed, given, cache !== null) : given, inputs));
   if (cache) {
-    const frozen = Object.entries(opts.methodOptions ?? {}).filter(([k, v]) => v !== undefined && k !== 'batchOrder' && k !== 'threads');
+    const frozen = Object.entries(given).filter(([k, v]) => v !== undefined && k !== 'batchOrder' && k !== 'threads');
     if (frozen.length > 0) throw new RunOptionError(frozen[0][0], `cannot change cached batches (built with ${String(cache.meta.method_options)}); expected no batch construction option with --batches`);
     checkCacheSplit(cache, split, opts.batches as string);
   }
-  return { dataset, resumed, method, cache, kind, seed, training, config, model, split, data, inputs, resolved };
+  const resume = resumed ? wrap('resume', () => {
+    checkResumedBatches(resumed, batchOptions(method, resolved, cache), opts.batches);
+    return continueFrom(resumed, resumeFile as string, training);
+  }) : null;
+  return { dataset, resumed, resume, method, cache, kind, seed, training, config, model, split, data, inputs, resolved };
 }
 
 /** Options of runPreprocess: the dataset, split and method options of runTraining, and the cache file. */
@@ -346,8 +358,7 @@ async function finalInference(s: Setup, own: InferenceKind, ownEval: Evaluator, 
   return r;
 }
 
-interface Trained extends TrainSummary {
-  valHistory: Array<[number, number]>;
+interface Trained extends TrainResult {
   preprocessTimeS: number;
   batchesPerEpoch: number;
   inference: InferenceKind;
@@ -358,28 +369,11 @@ interface Trained extends TrainSummary {
 type EpochCallback = (m: EpochMetrics & { trainTimeS?: number }) => void;
 
 function trainFull(s: Setup, onEpoch: EpochCallback): Trained {
-  let optimizerOverride: Optimizer | undefined;
-  if (s.resumed) {
-    optimizerOverride = makeOptimizer(s.model.parameterGroups(s.training.weightDecay, s.training.decayScope), s.training);
-    const opt = optimizerOverride;
-    wrap('resume', () => restoreOptimizer(opt, s.resumed!.checkpoint));
-  }
-  let trainTime = 0;
-  const valHistory: Array<[number, number]> = [];
-  const r = trainFullBatch(s.model, s.data, s.split, {
-    ...s.training, optimizerOverride, startEpoch: s.resumed?.epoch ?? 0,
-    onEpoch: (m) => {
-      trainTime += m.epochMs / 1000;
-      valHistory.push([trainTime, m.valAcc]);
-      onEpoch({ ...m, trainTimeS: trainTime });
-    },
-  });
-  return {
-    ...r, valHistory, preprocessTimeS: 0, batchesPerEpoch: 1, inference: 'full', evaluator: fullGraphEvaluator(s.data), ibmbBatches: null,
-  };
+  const r = trainFullBatch(s.model, s.data, s.split, { ...s.training, resume: s.resume ?? undefined, onEpoch });
+  return { ...r, preprocessTimeS: 0, batchesPerEpoch: 1, inference: 'full', evaluator: fullGraphEvaluator(s.data), ibmbBatches: null };
 }
 
-async function trainBatched(s: Setup, opts: RunOptions, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
+async function trainBatched(s: Setup, evalEvery: number, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
   const t0 = performance.now();
   const train = await trainBatchesOf(s);
   let ibmb = s.cache ? s.cache.evalBatches : null;
@@ -390,25 +384,25 @@ async function trainBatched(s: Setup, opts: RunOptions, inference: InferenceKind
     ? batchedEvaluator(cacheBatches(ibmb!, data), data.ctx.numNodes, data.numClasses)
     : inference === 'layerwise' ? layerwiseEvaluator(data) : fullGraphEvaluator(data);
   const preprocessTimeS = buildSeconds(s, t0);
-  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery: opts.evalEvery, onEpoch });
-  return {
-    ...r, valHistory: r.history.map((m): [number, number] => [m.trainTimeS, m.valAcc]), preprocessTimeS, batchesPerEpoch, inference, evaluator,
-    ibmbBatches: ibmb,
-  };
+  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery, resume: s.resume ?? undefined, onEpoch });
+  return { ...r, preprocessTimeS, batchesPerEpoch, inference, evaluator, ibmbBatches: ibmb };
 }
 
 /** Runs one training job and returns its report (also written to `opts.report` if set). */
-export async function runTraining(opts: RunOptions): Promise<TrainReport> {
-  if (opts.multiscale !== undefined) return runMultiscaleTraining(opts, setUp);
-  const s = await setUp(opts);
+export async function runTraining(given: RunOptions): Promise<TrainReport> {
+  if (given.multiscale !== undefined) return runMultiscaleTraining(given, setUp);
+  const s = await setUp(given);
   const { dataset, training, config, split, data, method } = s;
-  const startEpoch = s.resumed?.epoch ?? 0;
+  const startEpoch = s.resume?.epoch ?? 0;
   if (startEpoch >= training.epochs) {
     throw new RunOptionError('epochs', `is ${training.epochs} but the checkpoint has already run ${startEpoch} epochs; ask for more to continue`);
   }
-  const inference = opts.inference ?? METHODS[method].inference;
+  const saved = resumedEvaluation(s.resumed);
+  const inference = given.inference ?? saved.inference ?? METHODS[method].inference;
+  const evalEvery = given.evalEvery ?? saved.evalEvery ?? 1;
+  const opts: RunOptions = { ...given, inference, evalEvery };
   if (method === 'full' && inference !== 'full') throw new RunOptionError('inference', `full-batch training evaluates the whole graph each epoch: expected 'full', got '${inference}'`);
-  if (method === 'full' && opts.evalEvery !== undefined && opts.evalEvery !== 1) throw new RunOptionError('evalEvery', 'applies to mini-batch methods only; full-batch training evaluates every epoch');
+  if (method === 'full' && evalEvery !== 1) throw new RunOptionError('evalEvery', 'applies to mini-batch methods only; full-batch training evaluates every epoch');
   opts.onStart?.({ dataset, split, model: config, training, startEpoch, layout: data.layout, method });
 
   const log = opts.log === undefined ? null : new MetricsLog(opts.log, { mode: s.resumed ? 'append' : 'truncate' });
@@ -418,7 +412,7 @@ export async function runTraining(opts: RunOptions): Promise<TrainReport> {
   };
   let result: Trained;
   try {
-    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, opts, inference, onEpoch);
+    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, evalEvery, inference, onEpoch);
   } catch (e) {
     throw asRunError(e);
   } finally {
@@ -427,6 +421,9 @@ export async function runTraining(opts: RunOptions): Promise<TrainReport> {
   // peak memory of training itself, before the comparison inference (layer-wise holds N x hidden at once)
   const peakRss = peakRssMb();
   const inferenceReport = await finalInference(s, result.inference, result.evaluator, result.ibmbBatches, opts.compareInference ?? true);
-  saveRunCheckpoint(opts.save, s, result, startEpoch + result.epochsRun);
+  if (opts.save !== undefined) {
+    const meta = resumeMeta(dataset, batchOptions(method, s.resolved, s.cache), evalEvery, inference);
+    saveRunCheckpoint(opts.save, s, result, result.resume.epoch, meta, resumeParts(result.resume));
+  }
   return reportRun(opts, s, { ...result, startEpoch, inferenceReport, peakRssMb: peakRss });
 }

@@ -1,12 +1,13 @@
 // Tests of `fastgnn bench --multiscale`: plain and coarse-to-fine x one seed on Cora give one table, a JSON
 // comparison with the stated target, work and memory per configuration, and the SVG plot; bad lists and flags
-// that do not apply fail with one line.
+// that do not apply fail with one line; runs go seed by seed.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMultiscaleConfigs, type MultiscaleSummary } from '../../src/cli/bench-multiscale.js';
+import { runConfigs } from '../../src/cli/bench-runs.js';
 import type { TrainReport } from '../../src/train/report.js';
 import { tempDir } from '../helpers/paths.js';
 import { checkPlot, checkTarget, CORA_NPZ, readJson, runCli, type CliResult } from './cli.js';
@@ -34,7 +35,7 @@ describe('fastgnn bench --multiscale', () => {
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /plain 4 epochs; multiscale E = 2 \(coarse-to-fine: E \* 2\^l epochs at level l\), 2 levels/);
     assert.match(res.stdout, /target validation accuracy [\d.]+% = 98% of the best configuration's best validation accuracy \((plain|coarse-to-fine:topk): [\d.]+%/);
-    assert.match(res.stdout, /^config +test acc % +to target s +train s +total s +train GFLOP +total GFLOP +M n\+e +peak RSS MiB +level MiB +last phase$/m);
+    assert.match(res.stdout, /^config +test acc % +to target s +train s +total s +train GFLOP +total GFLOP +dense GFLOP +sparse GFLOP +M n\+e +peak RSS MiB +level MiB +last phase$/m);
     assert.match(res.stdout, /^plain +\d+\.\d\d ± 0\.00 .* full-graph$/m);
     assert.match(res.stdout, /^coarse-to-fine:topk +\d+\.\d\d ± 0\.00 .* full-graph$/m);
   });
@@ -63,6 +64,9 @@ describe('fastgnn bench --multiscale', () => {
       assert.equal(c.test_acc_mean, run.test_acc);
       assert.equal(c.train_gflop, ms.cost.total.train_flops / 1e9);
       assert.equal(c.total_gflop, ms.cost.total.flops / 1e9);
+      assert.deepEqual([c.dense_gflop, c.sparse_gflop], [ms.cost.total.dense_flops / 1e9, ms.cost.total.sparse_flops / 1e9]);
+      // Cora's features are sparse: the first layer's product with them counts as sparse work, the rest is dense
+      assert.ok(c.dense_gflop > 0 && c.sparse_gflop > 0 && Math.abs(c.dense_gflop + c.sparse_gflop - c.total_gflop) <= 1e-12 * c.total_gflop, c.config);
       assert.ok(c.train_gflop > 0 && c.total_gflop > c.train_gflop, c.config);
       assert.ok(c.total_time_s >= c.train_time_s && c.train_time_s > 0, c.config);
       assert.ok(c.peak_rss_mb > 0 && c.max_level_tensor_mb > 0, c.config);
@@ -93,6 +97,18 @@ describe('fastgnn bench --multiscale', () => {
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
       assert.match(r.stderr.split('\n')[0], message);
     }
+  });
+});
+
+describe('bench runs', () => {
+  it('run seed by seed, every configuration\'s seed 0 before any seed 1, and record failed runs per configuration', () => {
+    const calls: Array<[string, number]> = [];
+    const results = runConfigs(['a', 'b'], 2, (name, seed, report) => {
+      calls.push([name, seed]);
+      return ['no-such-command', '--report', report]; // fails at once: the order is what this checks
+    }, () => '');
+    assert.deepEqual(calls, [['a', 0], ['b', 0], ['a', 1], ['b', 1]]);
+    for (const name of ['a', 'b']) assert.deepEqual(results.get(name)!.failed.map((f) => f.seed), [0, 1]);
   });
 });
 

@@ -1,15 +1,28 @@
-// Helpers for the CLI tests: paths of the built CLI and the datasets, a synchronous runner, a JSON reader, and the
-// checks that `fastgnn bench` and `fastgnn bench --multiscale` share (their target and their SVG plot).
+// Helpers for the CLI tests: paths of the built CLI and the datasets, small method settings, a synchronous runner, a
+// JSON reader, and the checks that `fastgnn bench` and `fastgnn bench --multiscale` share (their target and their
+// SVG plot).
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MethodName } from '../../src/batching/methods.js';
 import { ROOT, sharedPath } from '../helpers/paths.js';
 
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 export const CORA_NPZ = join(ROOT, 'data/cora.npz');
 export const PLANETOID = sharedPath('datasets', 'planetoid');
+
+/** small settings so that every method makes a few batches per epoch on Cora and runs in about a second */
+export const SMALL: Record<MethodName, string[]> = {
+  full: [],
+  'ibmb-node': ['--outputs-per-batch', '50'],
+  'ibmb-batch': ['--num-parts', '8'],
+  'cluster-gcn': ['--num-parts', '8', '--parts-per-batch', '2'],
+  'saint-rw': ['--roots', '40'],
+  neighbor: ['--batch-size', '64', '--fanouts', '6,5'],
+  'shadow-ppr': ['--batch-size', '64', '--topk', '8'],
+};
 
 export interface CliResult {
   code: number | null;

@@ -12,6 +12,7 @@ const cases: Array<{ what: string; args: string[]; message: RegExp }> = [
   { what: 'a dropout of 1', args: ['train', '--data', CORA_NPZ, '--dropout', '1'], message: /option '--dropout <p>' argument '1' is invalid\. Expected a number in \[0, 1\)\./ },
   { what: 'an unknown model', args: ['train', '--data', CORA_NPZ, '--model', 'mlp'], message: /option '--model <kind>' argument 'mlp' is invalid\. Allowed choices are gcn, sage, gat, gin\./ },
   { what: 'a learning rate of 0', args: ['train', '--data', CORA_NPZ, '--lr', '0'], message: /option '--lr <x>' argument '0' is invalid\. Expected a number > 0\./ },
+  { what: 'a time limit of 0', args: ['train', '--data', CORA_NPZ, '--time-limit', '0'], message: /option '--time-limit <s>' argument '0' is invalid\. Expected a number > 0\./ },
   { what: 'a malformed split', args: ['train', '--data', CORA_NPZ, '--split', 'half'], message: /option '--split <spec>' argument 'half' is invalid\. Expected 'public' or 'random:<train>:<val>\[:<test>\]'/ },
   { what: 'a missing --data', args: ['train', '--model', 'gcn'], message: /error: required option '--data <path>' not specified/ },
   { what: 'a data file that does not exist', args: ['train', '--data', 'no/such/file.npz'], message: /^fastgnn train: --data: no\/such\/file\.npz: no such file or directory$/ },

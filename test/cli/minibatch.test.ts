@@ -10,19 +10,7 @@ import { loadDataset } from '../../src/graph/io/index.js';
 import { prepareData } from '../../src/train/prepare.js';
 import type { TrainReport } from '../../src/train/report.js';
 import { sharedPath, tempDir } from '../helpers/paths.js';
-import { CORA_NPZ, readJson, runCli } from './cli.js';
-
-
-/** small settings so that every method makes a few batches per epoch on Cora and runs in about a second */
-const SMALL: Record<MethodName, string[]> = {
-  full: [],
-  'ibmb-node': ['--outputs-per-batch', '50'],
-  'ibmb-batch': ['--num-parts', '8'],
-  'cluster-gcn': ['--num-parts', '8', '--parts-per-batch', '2'],
-  'saint-rw': ['--roots', '40'],
-  neighbor: ['--batch-size', '64', '--fanouts', '6,5'],
-  'shadow-ppr': ['--batch-size', '64', '--topk', '8'],
-};
+import { CORA_NPZ, readJson, runCli, SMALL } from './cli.js';
 
 describe('fastgnn train with every mini-batching method', () => {
   let dir = '';

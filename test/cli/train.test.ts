@@ -65,6 +65,26 @@ describe('fastgnn train', () => {
     assert.equal((held.config as { training: { minEpochs: number } }).training.minEpochs, 25);
   });
 
+  it('--time-limit stops after the epoch that reaches it and says so in the report', () => {
+    const run = (extra: string[]): Record<string, unknown> => {
+      const file = join(dir, `limit-${extra.join('')}.json`);
+      const r = runCli(['train', '--data', CORA_NPZ, '--epochs', '6', '--report', file, '--quiet', ...extra]);
+      assert.equal(r.code, 0, r.stderr);
+      return readJson(file);
+    };
+    const free = run([]);
+    assert.equal(free.epochs_run, 6);
+    assert.equal(free.stopped_by, 'epochs');
+    const limited = run(['--time-limit', '1e-6']);
+    assert.equal(limited.epochs_run, 1);
+    assert.equal(limited.stopped_by, 'time-limit');
+    assert.equal((limited.config as { training: { timeLimitS: number } }).training.timeLimitS, 1e-6);
+    const batched = run(['--time-limit', '1e-6', '--method', 'cluster-gcn', '--num-parts', '8', '--eval-every', '4']);
+    assert.equal(batched.epochs_run, 1);
+    assert.equal(batched.stopped_by, 'time-limit');
+    assert.equal((batched.val_history as unknown[]).length, 1, 'the stopping epoch is evaluated whatever --eval-every says');
+  });
+
   it('logs one JSON line per epoch with losses, accuracies and timings', () => {
     const lines = logLines(join(dir, 'log.jsonl'));
     assert.deepEqual(lines.map((l) => l.epoch), [0, 1, 2, 3, 4]);

@@ -41,3 +41,18 @@ test('fork gives independent streams that do not depend on the parent position',
   assert.equal(p.fork(1).next(), f1);
   assert.notEqual(p.fork(2).next(), f1);
 });
+
+test('continues a stream from a saved state, the cached normal included, and refuses a malformed state', () => {
+  const a = new Rng(9);
+  a.next();
+  a.normal(); // leaves the second normal cached
+  const saved = a.state();
+  const ahead = [a.normal(), a.next(), a.nextU32()];
+  const b = new Rng(123);
+  b.setState(saved);
+  assert.deepEqual([b.normal(), b.next(), b.nextU32()], ahead);
+  assert.ok(Number.isNaN(b.state()[4]), 'no cached normal after it was drawn');
+  for (const bad of [[0, 0, 0, 0, NaN], [1, 2, 3, NaN], [1.5, 2, 3, 4, NaN], [2 ** 32, 1, 1, 1, NaN]]) {
+    assert.throws(() => b.setState(bad as unknown as ReturnType<Rng['state']>), /Rng\.setState: expected \[a, b, c, d, spare\]/);
+  }
+});

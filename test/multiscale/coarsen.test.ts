@@ -3,10 +3,12 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fromEdgeList } from '../../src/graph/build.js';
+import { fromEdgeList, inducedSubgraph } from '../../src/graph/build.js';
+import { Rng } from '../../src/graph/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
-import { coarsenLevel, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
+import { coarsenLevel, matchRounds, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
+import { isSymmetricLoopFree, unitSymmetric } from '../../src/multiscale/coarsen/power.js';
 import type { CoarseLevel } from '../../src/multiscale/level.js';
 import { hasEdge, hasSelfLoop, isSymmetric, smallProblem } from './helpers.js';
 
@@ -123,6 +125,22 @@ describe('connectivity enhancement A^p', () => {
     assert.ok(hasEdge(p3, 2, 3) && hasEdge(p3, 0, 3));
   });
 
+  it('induces a symmetric loop-free subgraph for p = 1 from any graph, without symmetrising a symmetric one', () => {
+    assert.ok(isSymmetricLoopFree(path));
+    const loop = fromEdgeList({ numNodes: 3, src: Int32Array.of(0, 1, 1), dst: Int32Array.of(1, 0, 1) });
+    const directed = fromEdgeList({ numNodes: 3, src: Int32Array.of(0, 1, 2), dst: Int32Array.of(1, 0, 0) });
+    // symmetric, but with unsorted rows: row 1 lists 2 before 0
+    const unsorted = { rows: 3, cols: 3, indptr: Int32Array.of(0, 1, 3, 4), indices: Int32Array.of(1, 2, 0, 1) };
+    assert.deepEqual([loop, directed, unsorted].map(isSymmetricLoopFree), [false, false, true]);
+    for (const g of [path, loop, directed, unsorted]) {
+      const keep = g === path ? Int32Array.of(0, 2, 3, 4, 5, 6) : Int32Array.of(0, 1, 2);
+      const sub = poweredSubgraph(g, keep, 1);
+      assert.ok(isSymmetric(sub) && !hasSelfLoop(sub) && sub.values === undefined);
+      const sym = unitSymmetric(inducedSubgraph(g, keep).graph);
+      assert.deepEqual([sub.rows, sub.indptr, sub.indices], [sym.rows, sym.indptr, sym.indices], 'the same graph as symmetrising it');
+    }
+  });
+
   it('makes coarse random levels denser than p = 1', () => {
     const a = coarsenLevel(input, 'random', 2, { power: 1 }, 4);
     const b = coarsenLevel(input, 'random', 2, { power: 2 }, 4);
@@ -157,6 +175,11 @@ describe('matching coarsening', () => {
     }
     assert.ok(lv.split.train.every((c) => lv.data.labels[c] >= 0));
     const l2 = coarsenLevel(input, 'matching', 2, {}, 2);
+    // level 2 continues level 1's round (cached per graph and seed): the same as two rounds on a graph seen afresh
+    const copy = { ...data.ctx.graph };
+    const seed = new Rng(2).fork(1000).seed;
+    assert.deepEqual(matchRounds(copy, 2, seed).coarseOf, l2.coarseOf);
+    assert.equal(matchRounds(data.ctx.graph, 1, seed).coarseOf, lv.coarseOf, 'level 1 is reused, not rebuilt');
     // nested: two fine nodes merged at level 1 stay merged at level 2
     for (let v = 0; v < n; v++) for (let u = v + 1; u < Math.min(n, v + 20); u++) {
       if (lv.coarseOf[v] === lv.coarseOf[u]) assert.equal(l2.coarseOf[v], l2.coarseOf[u]);

@@ -44,11 +44,28 @@ describe('coarse-to-fine', () => {
     const { data, split } = smallProblem(200);
     const model = new GNN({ ...defaultModelConfig('gcn', data.x.cols, data.numClasses), hidden: 8 }, 2);
     const h = buildHierarchy(data, split, { method: 'random', levels: 3, seed: 3 });
-    const r = trainCoarseToFine(model, h, { ...base, lr: 1e-12, epochs: 4, patience: 2 });
+    const r = trainCoarseToFine(model, h, { ...base, lr: 1e-12, epochs: 4, patience: 2, coarseEval: 'every' });
     // nothing changes with a vanishing learning rate: level 2 has its first (improving) epoch then 2 bad ones;
     // each finer level restarts the patience count and stops after 2 bad epochs
     assert.deepEqual(r.epochsPerLevel, [2, 2, 3]);
     assert.equal(r.epochsRun, 7);
+  });
+
+  it('evaluates every evalEvery * 2^l epochs at level l by default, patience counting evaluations', () => {
+    const { data, split } = smallProblem(200);
+    const model = new GNN({ ...defaultModelConfig('gcn', data.x.cols, data.numClasses), hidden: 8 }, 2);
+    const h = buildHierarchy(data, split, { method: 'random', levels: 3, seed: 3 });
+    const full = trainCoarseToFine(model, h, { ...base, epochs: 3 });
+    // level 2: 12 epochs, evaluated every 4th; level 1: 6, every 2nd; level 0: 3, every one
+    assert.deepEqual(full.history.map((m) => [m.level, m.epoch]), [[2, 3], [2, 7], [2, 11], [1, 13], [1, 15], [1, 17], [0, 18], [0, 19], [0, 20]]);
+    const twice = trainCoarseToFine(model, h, { ...base, epochs: 3, evalEvery: 2 });
+    // every 8th epoch at level 2, every 4th at level 1, every 2nd at level 0; the last epoch of a level always
+    assert.deepEqual(twice.history.map((m) => m.epoch), [7, 11, 15, 17, 19, 20]);
+    const stalled = trainCoarseToFine(model, h, { ...base, lr: 1e-12, epochs: 4, patience: 2 });
+    // level 2 evaluates at its 4th (improving), 8th and 12th epochs, then 2 bad evaluations end it; level 1 at its
+    // 2nd and 4th (both bad); level 0 at its 1st and 2nd
+    assert.deepEqual(stalled.epochsPerLevel, [2, 4, 12]);
+    assert.throws(() => trainCoarseToFine(model, h, { ...base, epochs: 1, coarseEval: 'never' as never }), /coarseEval must be one of scaled, every, got 'never'/);
   });
 
   it('trains the fine level with mini-batches from a batch source', () => {

@@ -75,4 +75,13 @@ describe('Arena', () => {
     const tooSmall = withArena(arena, () => allocate('float32', 4100));
     assert.notEqual(tooSmall.buffer, big.buffer);
   });
+
+  it('drops every pooled array on release', () => {
+    const arena = new Arena();
+    const first = withArena(arena, () => allocate('float32', 10000));
+    arena.release();
+    assert.equal(arena.heldValues(), 0);
+    const second = withArena(arena, () => allocate('float32', 10000));
+    assert.notEqual(second.buffer, first.buffer);
+  });
 });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  addRowVec, batchNorm, headDot, dropout, edgeSoftmax, elu, exp, gatAttention, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
+  addRowVec, batchNorm, gatScores, dropout, edgeSoftmax, elu, exp, gatAttention, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
   matmul, mul, mulRowVec, nllLoss, PRIMITIVES, relu, reshape, scale, scatterAddRows, sddmmAdd, spmm, spmmBiasActivation, sub, add, sum,
   Tensor, type Primitive,
 } from '../../src/tensor/index.js';
@@ -14,6 +14,9 @@ import { csrFromEdges, SMALL_EDGES } from '../helpers/graphs.js';
 const A = csrFromEdges(12, 12, SMALL_EDGES, SMALL_EDGES.map((_, i) => 0.1 + (i % 7) * 0.3));
 const A_UNWEIGHTED = csrFromEdges(12, 12, SMALL_EDGES);
 const E = SMALL_EDGES.length;
+/** Rows 3, 9, 3 and 0 of A + I: a mini-batch's output rows, one of them twice. */
+const ROWS = Int32Array.of(3, 9, 3, 0);
+const A_ROWS = selectRows(csrFromEdges(12, 12, [...SMALL_EDGES, ...Array.from({ length: 12 }, (_, i): [number, number] => [i, i])]), ROWS);
 
 /** A deterministic uniform source for dropout. */
 function fixedUniform(seed: number): { next(): number } {
@@ -34,9 +37,9 @@ const cases: Record<Primitive, Array<[string, () => void]>> = {
   scale: [['by -2.5', () => gradcheck((x) => scale(x, -2.5), [randomLeaf([3, 4], 1)])]],
   addRowVec: [['bias', () => gradcheck(addRowVec, [randomLeaf([3, 4], 1), randomLeaf([4], 2)])]],
   mulRowVec: [['gain', () => gradcheck(mulRowVec, [randomLeaf([3, 4], 1), randomLeaf([4], 2)])]],
-  headDot: [
-    ['three heads', () => gradcheck((x, v) => headDot(x, v, 3), [randomLeaf([4, 6], 1), randomLeaf([6], 2)])],
-    ['one head', () => gradcheck((x, v) => headDot(x, v, 1), [randomLeaf([4, 5], 1), randomLeaf([5], 2)])],
+  gatScores: [
+    ['three heads', () => gradcheck((x, s, d) => gatScores(x, s, d, 3), [randomLeaf([4, 6], 1), randomLeaf([6], 2), randomLeaf([6], 3)])],
+    ['one head', () => gradcheck((x, s, d) => gatScores(x, s, d, 1), [randomLeaf([4, 5], 1), randomLeaf([5], 2), randomLeaf([5], 3)])],
   ],
   relu: [['away from 0', () => gradcheck(relu, [randomLeaf([5, 4], 3)])]],
   elu: [['alpha 1.3', () => gradcheck((x) => elu(x, 1.3), [randomLeaf([5, 4], 3)])]],
@@ -71,8 +74,9 @@ const cases: Record<Primitive, Array<[string, () => void]>> = {
   sddmmAdd: [['two heads', () => gradcheck((u, v) => sddmmAdd(A_UNWEIGHTED, u, v, 2), [randomLeaf([12, 2], 1), randomLeaf([12, 2], 2)])]],
   edgeSoftmax: [['two heads', () => gradcheck((e) => edgeSoftmax(A_UNWEIGHTED, e, 2), [randomLeaf([E, 2], 1)])]],
   gatAttention: [
-    ['one head', () => gradcheck((u, v) => gatAttention(A_UNWEIGHTED, u, v, 1, 0.2), [randomLeaf([12, 1], 5), randomLeaf([12, 1], 6)])],
-    ['three heads', () => gradcheck((u, v) => gatAttention(A_UNWEIGHTED, u, v, 3, 0.2), [randomLeaf([12, 3], 7), randomLeaf([12, 3], 8)])],
+    ['one head', () => gradcheck((s) => gatAttention(A_UNWEIGHTED, s, 1, 0.2), [randomLeaf([24, 1], 5)])],
+    ['three heads', () => gradcheck((s) => gatAttention(A_UNWEIGHTED, s, 3, 0.2), [randomLeaf([24, 3], 7)])],
+    ['output rows, one repeated', () => gradcheck((s) => gatAttention(A_ROWS, s, 2, 0.2, ROWS), [randomLeaf([24, 2], 9)])],
   ],
   gatherRows: [['with repeats', () => gradcheck((x) => gatherRows(x, Int32Array.of(3, 0, 3, 5)), [randomLeaf([6, 2], 1)])]],
   scatterAddRows: [['with repeats', () => gradcheck((x) => scatterAddRows(x, Int32Array.of(3, 0, 3, 5), 7), [randomLeaf([4, 2], 1)])]],

@@ -11,7 +11,7 @@ import { Module } from '../../src/nn/module.js';
 import { Adam } from '../../src/nn/optim/index.js';
 import { ReduceLROnPlateau } from '../../src/nn/schedulers.js';
 import { Tensor, parameter, type DType } from '../../src/tensor/tensor.js';
-import { loadCheckpoint, restoreModel, restoreOptimizer, restoreScheduler, saveCheckpoint, tempPrefix } from '../../src/train/checkpoint.js';
+import { checkpointWeights, loadCheckpoint, restoreModel, restoreOptimizer, restoreScheduler, saveCheckpoint, tempPrefix } from '../../src/train/checkpoint.js';
 import { MetricsLog } from '../../src/train/metrics-log.js';
 import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from '../../src/train/safetensors.js';
 
@@ -38,6 +38,12 @@ function craft(header: unknown, dataBytes: number): Buffer {
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(json.length));
   return Buffer.concat([len, json, Buffer.alloc(dataBytes)]);
+}
+
+function saveAndPath(m: Module): string {
+  const path = join(tmp(), 'plain.safetensors');
+  saveCheckpoint(path, { model: m, meta: {} });
+  return path;
 }
 
 function trainOneStep(m: Net, opt: Adam): void {
@@ -130,6 +136,25 @@ describe('checkpoint', () => {
       assert.deepEqual(Array.from(m2.w.data), Array.from(m.w.data), 'moments and step counts resume exactly');
     });
   }
+
+  it('round-trips further weight copies by prefix and a JSON loop state with non-finite numbers', () => {
+    const path = join(tmp(), 'extra.safetensors');
+    const last = new Net('float32', 3);
+    const state = { best: -Infinity, spare: NaN, history: [[0.5, 0.25]], nested: { on: true, none: null } };
+    saveCheckpoint(path, { model: new Net('float32', 1), meta: {}, weights: new Map([['last', last.stateDict()]]), state });
+    const ckpt = loadCheckpoint(path);
+    assert.deepEqual(ckpt.state, state);
+    assert.equal(checkpointWeights(ckpt, 'early_stopping'), null);
+    const m = new Net('float32', 2);
+    restoreModel(m, ckpt, true, 'last');
+    for (const [name, t] of last.stateDict()) assert.deepEqual(m.stateDict().get(name)?.data, t.data, name);
+    assert.deepEqual(checkpointWeights(ckpt, 'last')?.get('w')?.data, last.w.data);
+    assert.equal(loadCheckpoint(saveAndPath(new Net('float32', 1))).state, null, 'no state: null');
+    for (const prefix of ['model', 'optim', 'Last', 'a.b']) {
+      assert.throws(() => saveCheckpoint(path, { model: last, meta: {}, weights: new Map([[prefix, last.stateDict()]]) }),
+        new RegExp(`weight prefix '${prefix.replace('.', '\\.')}' must be lower-case letters or '_', and not 'model' or 'optim'`));
+    }
+  });
 
   it('refuses a safetensors file that is not a fastgnn checkpoint', () => {
     const path = join(tmp(), 'other.safetensors');

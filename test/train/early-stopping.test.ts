@@ -82,4 +82,37 @@ describe('EarlyStopping', () => {
     assert.throws(() => new EarlyStopping({ patience: 1, mode: 'up' as 'max' }), /mode must be 'max' or 'min'/);
     assert.throws(() => new EarlyStopping({ patience: 1, minDelta: -1 }), /minDelta must be a number >= 0/);
   });
+
+  it('continues from saved counters and best weights as if it had never stopped', () => {
+    const accs = [0.5, 0.7, 0.6, 0.65, 0.75, 0.7, 0.7];
+    const whole = new EarlyStopping({ patience: 2 });
+    const m = new Tiny();
+    const first = new EarlyStopping({ patience: 2 });
+    accs.forEach((acc, epoch) => {
+      setAll(m, epoch);
+      whole.update(epoch, acc, m);
+      if (epoch < 3) first.update(epoch, acc, m);
+    });
+    const rest = new EarlyStopping({ patience: 2 });
+    rest.loadStateDict(first.stateDict(), first.bestState());
+    accs.slice(3).forEach((acc, i) => {
+      setAll(m, 3 + i);
+      rest.update(3 + i, acc, m);
+    });
+    assert.deepEqual(rest.stateDict(), whole.stateDict());
+    assert.equal(rest.shouldStop, true);
+    setAll(m, -1);
+    rest.restoreBest(m);
+    assert.deepEqual([...m.w.data, ...m.mean.data], [4, 4, 4], 'the best epoch (4) weights');
+  });
+
+  it('refuses saved counters that are not integers, or best weights that do not go with the best epoch', () => {
+    const es = new EarlyStopping({ patience: 2 });
+    const ok = { bestValue: 0.5, bestEpoch: 1, badEpochs: 0, lastEpoch: 1 };
+    const w = new Tiny().stateDict();
+    assert.throws(() => es.loadStateDict({ ...ok, badEpochs: 0.5 }, w), /badEpochs must be an integer >= 0, got 0.5/);
+    assert.throws(() => es.loadStateDict({ ...ok, bestValue: NaN }, w), /bestValue must be a number/);
+    assert.throws(() => es.loadStateDict(ok, null), /best weights are missing but the best epoch is 1/);
+    assert.throws(() => es.loadStateDict({ ...ok, bestEpoch: -1 }, w), /best weights are given but the best epoch is -1/);
+  });
 });

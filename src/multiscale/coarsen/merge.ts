@@ -7,28 +7,41 @@ import type { Split } from '../../graph/dataset.js';
 import { Rng } from '../../graph/rng.js';
 import { GraphContext } from '../../nn/graph-context.js';
 import { SparseInput, type NodeInput } from '../../tensor/compose.js';
-import { Tensor } from '../../tensor/tensor.js';
+import { newArray, Tensor } from '../../tensor/tensor.js';
 import type { PreparedData } from '../../train/prepare.js';
 import type { CoarseLevel, CoarsenInput } from '../level.js';
 import { restrictNodes } from '../level.js';
 
+interface MatchRound {
+  /** full node -> coarse node after this round */
+  coarseOf: Int32Array;
+  numCoarse: number;
+  /** the coarse graph, with summed edge weights, and its node weights (full nodes merged into each) */
+  graph: CsrGraph;
+  nodeWeights: Float64Array | undefined;
+}
+
+/** The rounds computed so far per graph and seed: level l of a matching hierarchy continues level l - 1's rounds
+ *  instead of repeating them. */
+const matchChains = new WeakMap<CsrGraph, Map<number, MatchRound[]>>();
+
 /** Full node -> coarse node after `rounds` rounds of heavy-edge matching (with METIS's 2-hop pass so power-law
- *  graphs keep shrinking), plus the coarse graph with summed edge weights. Round r uses rng stream r. */
+ *  graphs keep shrinking), plus the coarse graph with summed edge weights. Round r uses rng stream r. Rounds are
+ *  cached per (graph, seed): the returned arrays are shared, read-only. */
 export function matchRounds(graph: CsrGraph, rounds: number, seed: number): { coarseOf: Int32Array; numCoarse: number; graph: CsrGraph } {
-  const n = graph.rows;
-  let coarseOf = Int32Array.from({ length: n }, (_, i) => i);
-  let g = graph;
-  let weights: Float64Array | undefined;
-  let numCoarse = n;
+  let bySeed = matchChains.get(graph);
+  if (!bySeed) matchChains.set(graph, (bySeed = new Map()));
+  let chain = bySeed.get(seed);
+  if (!chain) bySeed.set(seed, (chain = []));
   const base = new Rng(seed);
-  for (let r = 0; r < rounds; r++) {
-    const mt = heavyEdgeMatching(g, { rng: base.fork(r), nodeWeights: weights, twoHop: true });
-    const c = contract(g, mt.coarseOf, mt.numCoarse, weights);
-    coarseOf = Int32Array.from(coarseOf, (v) => mt.coarseOf[v]);
-    g = c.graph;
-    weights = c.nodeWeights;
-    numCoarse = mt.numCoarse;
+  const identity = (): MatchRound => ({ coarseOf: Int32Array.from({ length: graph.rows }, (_, i) => i), numCoarse: graph.rows, graph, nodeWeights: undefined });
+  for (let r = chain.length; r < rounds; r++) {
+    const prev = chain[r - 1] ?? identity();
+    const mt = heavyEdgeMatching(prev.graph, { rng: base.fork(r), nodeWeights: prev.nodeWeights, twoHop: true });
+    const c = contract(prev.graph, mt.coarseOf, mt.numCoarse, prev.nodeWeights);
+    chain.push({ coarseOf: Int32Array.from(prev.coarseOf, (v) => mt.coarseOf[v]), numCoarse: mt.numCoarse, graph: c.graph, nodeWeights: c.nodeWeights });
   }
+  const { coarseOf, numCoarse, graph: g } = rounds === 0 ? identity() : chain[rounds - 1];
   return { coarseOf, numCoarse, graph: g };
 }
 
@@ -38,7 +51,7 @@ export function averageInput(x: NodeInput, coarseOf: Int32Array, numCoarse: numb
   for (const c of coarseOf) count[c]++;
   const f = x.cols;
   if (!(x instanceof SparseInput)) {
-    const out = x.dtype === 'float64' ? new Float64Array(numCoarse * f) : new Float32Array(numCoarse * f);
+    const out = newArray(x.dtype, numCoarse * f); // shared memory when large, as the full graph's features
     for (let v = 0; v < coarseOf.length; v++) {
       const o = coarseOf[v] * f;
       const inv = 1 / count[coarseOf[v]];

@@ -14,7 +14,11 @@ export function poweredSubgraph(graph: CsrGraph, nodes: Int32Array, power: numbe
   if (!Number.isInteger(power) || power < 1) throw new Error(`coarsen: power must be an integer >= 1, got ${power}`);
   const n = graph.rows;
   const m = nodes.length;
-  if (power === 1) return unitSymmetric(inducedSubgraph(graph, nodes).graph);
+  if (power === 1) {
+    // an induced subgraph of a symmetric loop-free graph is symmetric and loop-free: only its weights need dropping
+    const sub = inducedSubgraph(graph, nodes).graph;
+    return isSymmetricLoopFree(graph) ? { rows: sub.rows, cols: sub.cols, indptr: sub.indptr, indices: sub.indices } : unitSymmetric(sub);
+  }
   const local = new Int32Array(n).fill(-1);
   nodes.forEach((v, r) => (local[v] = r));
   const seen = new Int32Array(n).fill(-1);
@@ -82,6 +86,43 @@ function ball(
     }
   });
   return count;
+}
+
+const symmetricLoopFree = new WeakMap<CsrGraph, boolean>();
+
+/** Whether every row's columns are strictly increasing. */
+function rowsSorted(g: CsrGraph): boolean {
+  for (let i = 0; i < g.rows; i++) for (let k = g.indptr[i] + 1; k < g.indptr[i + 1]; k++) if (g.indices[k] <= g.indices[k - 1]) return false;
+  return true;
+}
+
+/** Whether row i of `g` holds column j (binary search when the rows are sorted). */
+function hasEntry(g: CsrGraph, i: number, j: number, sorted: boolean): boolean {
+  let lo = g.indptr[i];
+  const end = g.indptr[i + 1];
+  if (!sorted) return g.indices.subarray(lo, end).includes(j);
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (g.indices[mid] < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < end && g.indices[lo] === j;
+}
+
+/** Whether every edge (i, j) of `g` has its reverse (j, i) and none is a self loop. Checked once per graph: redrawn
+ *  levels induce a subgraph of the same graph every epoch, and such a subgraph then needs no symmetrising. */
+export function isSymmetricLoopFree(g: CsrGraph): boolean {
+  let known = symmetricLoopFree.get(g);
+  if (known === undefined) {
+    const sorted = rowsSorted(g);
+    known = true;
+    for (let i = 0; i < g.rows && known; i++) {
+      for (let k = g.indptr[i]; k < g.indptr[i + 1] && known; k++) known = g.indices[k] !== i && hasEntry(g, g.indices[k], i, sorted);
+    }
+    symmetricLoopFree.set(g, known);
+  }
+  return known;
 }
 
 /** Unit weights, symmetrised, self loops removed. */

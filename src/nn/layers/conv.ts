@@ -1,4 +1,5 @@
-// The common shape of graph convolutions: features in, graph context, optional output rows.
+// The common shape of graph convolutions: a node-wise transform, then aggregation over the graph (optionally for
+// some output rows only).
 
 import type { ActivationSpec } from '../../kernels/types.js';
 import type { NodeInput } from '../../tensor/compose.js';
@@ -7,16 +8,28 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { GraphContext } from '../graph-context.js';
 import { Module } from '../module.js';
 
-export abstract class GraphConv extends Module {
+/** `T` is what transform() hands to aggregate(): the dense projections (and per-node scores) of every node. */
+export abstract class GraphConv<T = unknown> extends Module {
   abstract readonly inDim: number;
   abstract readonly outDim: number;
-  /** Computes the layer for every node, or only for `rows` (in that order) when given: the last layer of a
-   *  mini-batch needs its output nodes only. x always holds every node of the context. */
-  abstract forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor;
 
-  /** act(forward(x, ctx, rows)); a convolution whose last op can take the activation along overrides it (GCNConv
+  /** The node-wise part of the layer (x W and the like): the same map for every node, computed for ALL nodes of
+   *  x. Layer-wise inference computes it once per layer and then aggregates chunk by chunk. */
+  abstract transform(x: NodeInput): T;
+
+  /** The rest of the layer from transform(x): aggregation over the graph for every node, or only for `rows` (in
+   *  that order) when given. */
+  abstract aggregate(t: T, ctx: GraphContext, rows?: Int32Array): Tensor;
+
+  /** act(aggregate(t, ctx, rows)); a convolution whose last op can take the activation along overrides it (GCNConv
    *  fuses SpMM, bias and activation into one pass). */
-  forwardActivated(x: NodeInput, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
-    return activation(this.forward(x, ctx, rows), act);
+  aggregateActivated(t: T, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
+    return activation(this.aggregate(t, ctx, rows), act);
+  }
+
+  /** The layer for every node, or only for `rows` (the last layer of a mini-batch needs its output nodes only).
+   *  x always holds every node of the context. */
+  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+    return this.aggregate(this.transform(x), ctx, rows);
   }
 }

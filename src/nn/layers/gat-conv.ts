@@ -2,9 +2,7 @@
 
 import type { Rng } from '../../graph/rng.js';
 import { headMeanMatrix, type NodeInput } from '../../tensor/compose.js';
-import {
-  addRowVec, dropout, gatAttention, gatherRows, gspmm, headDot, matmul, reshape, type UniformSource,
-} from '../../tensor/ops.js';
+import { addRowVec, dropout, gatAttention, gatScores, gspmm, matmul, reshape } from '../../tensor/ops.js';
 import type { DType, Tensor } from '../../tensor/tensor.js';
 import { constant, glorot } from '../init.js';
 import type { GraphContext } from '../graph-context.js';
@@ -22,7 +20,13 @@ export interface GATOptions {
   dtype?: DType;
 }
 
-export class GATConv extends GraphConv {
+/** What GATConv.aggregate needs from every node: h = x W and the source and destination scores (see gatScores). */
+interface GATTransformed {
+  h: Tensor;
+  scores: Tensor;
+}
+
+export class GATConv extends GraphConv<GATTransformed> {
   readonly outDim: number;
   readonly lin: Linear;
   readonly attSrc: Tensor;
@@ -32,7 +36,9 @@ export class GATConv extends GraphConv {
   private readonly concat: boolean;
   private readonly slope: number;
   private readonly attnDrop: number;
-  private readonly dropRng: UniformSource;
+  /** the attention dropout's random stream (GNN.randomStreams lists it for checkpoints) */
+  /** the attention dropout's random stream (GNN.randomStreams lists it for checkpoints) */
+  readonly dropRng: Rng;
   private readonly headMean: Tensor;
 
   constructor(readonly inDim: number, readonly channels: number, opts: GATOptions) {
@@ -53,14 +59,16 @@ export class GATConv extends GraphConv {
     this.headMean = headMeanMatrix(heads, channels, dtype);
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
+  transform(x: NodeInput): GATTransformed {
+    const h = this.lin.forward(x); // [N, H*C], column = head * C + channel
+    const flat = (att: Tensor): Tensor => reshape(att, [att.size]);
+    return { h, scores: gatScores(h, flat(this.attSrc), flat(this.attDst), this.heads) };
+  }
+
+  aggregate({ h, scores }: GATTransformed, ctx: GraphContext, rows?: Int32Array): Tensor {
     const H = this.heads;
     const a = rows ? ctx.adjacencyRows('loops', rows) : ctx.adjacency('loops');
-    const h = this.lin.forward(x); // [N, H*C], column = head * C + channel
-    const scoreSrc = headDot(h, reshape(this.attSrc, [this.attSrc.size]), H); // [N, H]
-    const dstRows = rows ? gatherRows(h, rows) : h;
-    const scoreDst = headDot(dstRows, reshape(this.attDst, [this.attDst.size]), H);
-    let alpha = gatAttention(a, scoreDst, scoreSrc, H, this.slope);
+    let alpha = gatAttention(a, scores, H, this.slope, rows);
     if (this.training && this.attnDrop > 0) alpha = dropout(alpha, this.attnDrop, this.dropRng);
     const out = gspmm(a, alpha, h, H);
     // averaging one head is the identity: skip its product

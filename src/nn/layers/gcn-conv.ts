@@ -11,7 +11,7 @@ import type { GraphContext } from '../graph-context.js';
 import { GraphConv } from './conv.js';
 import { Linear } from './linear.js';
 
-export class GCNConv extends GraphConv {
+export class GCNConv extends GraphConv<Tensor> {
   readonly lin: Linear;
   readonly bias: Tensor;
 
@@ -21,13 +21,18 @@ export class GCNConv extends GraphConv {
     this.bias = this.registerParameter('bias', constant([outDim], 0, opts.dtype ?? 'float32'));
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
-    return addRowVec(spmm(this.adjacency(ctx, rows), this.lin.forward(x)), this.bias);
+  /** x W */
+  transform(x: NodeInput): Tensor {
+    return this.lin.forward(x);
+  }
+
+  aggregate(xw: Tensor, ctx: GraphContext, rows?: Int32Array): Tensor {
+    return addRowVec(spmm(this.adjacency(ctx, rows), xw), this.bias);
   }
 
   /** act(A (x W) + b) with SpMM, bias and activation fused: one pass over the output instead of three. */
-  override forwardActivated(x: NodeInput, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
-    return spmmBiasActivation(this.adjacency(ctx, rows), this.lin.forward(x), this.bias, act);
+  override aggregateActivated(xw: Tensor, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
+    return spmmBiasActivation(this.adjacency(ctx, rows), xw, this.bias, act);
   }
 
   private adjacency(ctx: GraphContext, rows?: Int32Array): CsrMatrix {

@@ -2,13 +2,12 @@
 
 import type { Rng } from '../../graph/rng.js';
 import { linear, type NodeInput } from '../../tensor/compose.js';
-import { add, addRowVec, matmul, relu, reshape, scale, spmm } from '../../tensor/ops.js';
+import { add, addRowVec, gatherRows, matmul, relu, reshape, scale, spmm } from '../../tensor/ops.js';
 import { Tensor, type DType } from '../../tensor/tensor.js';
 import { constant } from '../init.js';
 import type { GraphContext } from '../graph-context.js';
 import { GraphConv } from './conv.js';
 import { Linear } from './linear.js';
-import { rowsOf } from './sage-conv.js';
 
 export interface GINOptions {
   hidden?: number;
@@ -18,7 +17,7 @@ export interface GINOptions {
   dtype?: DType;
 }
 
-export class GINConv extends GraphConv {
+export class GINConv extends GraphConv<Tensor> {
   readonly lin1: Linear;
   readonly lin2: Linear;
   readonly eps: Tensor;
@@ -35,12 +34,15 @@ export class GINConv extends GraphConv {
     else this.eps = this.registerBuffer('eps', Tensor.fromArray([opts.eps ?? 0], [1], dtype));
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
-    // The MLP's first map is linear, so ((1+eps) x + A x) W1 = (1+eps) (x W1) + A (x W1): project first, which
-    // also makes sparse inputs work.
-    const z = linear(x, this.lin1.weight);
+  /** z = x W1. The MLP's first map is linear, so ((1+eps) x + A x) W1 = (1+eps) z + A z: projecting first also
+   *  makes sparse inputs work. */
+  transform(x: NodeInput): Tensor {
+    return linear(x, this.lin1.weight);
+  }
+
+  aggregate(z: Tensor, ctx: GraphContext, rows?: Int32Array): Tensor {
     const a = rows ? ctx.adjacencyRows('sum', rows) : ctx.adjacency('sum');
-    const self = rows ? linear(rowsOf(x, rows), this.lin1.weight) : z;
+    const self = rows ? gatherRows(z, rows) : z;
     const h = addRowVec(add(this.scaleByOnePlusEps(self), spmm(a, z)), this.lin1.bias!);
     return this.lin2.forward(relu(h));
   }

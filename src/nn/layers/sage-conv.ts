@@ -9,7 +9,13 @@ import { selectRows } from '../graph-context.js';
 import { GraphConv } from './conv.js';
 import { Linear } from './linear.js';
 
-export class SAGEConv extends GraphConv {
+/** What SAGEConv.aggregate needs: the input (for the root term of the output rows) and x W_l of every node. */
+interface SAGETransformed {
+  x: NodeInput;
+  neighbours: Tensor;
+}
+
+export class SAGEConv extends GraphConv<SAGETransformed> {
   readonly linL: Linear;
   readonly linR: Linear;
 
@@ -19,17 +25,22 @@ export class SAGEConv extends GraphConv {
     this.linR = this.registerModule('lin_r', new Linear(inDim, outDim, { bias: false, init: 'torch', ...opts }));
   }
 
-  forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
-    // mean(x) W_l = mean(x W_l): aggregating after the projection is the same map and works for sparse x;
-    // the bias goes on after aggregation so that nodes without in-neighbours still get it
+  /** mean(x) W_l = mean(x W_l): aggregating after the projection is the same map and works for sparse x */
+  transform(x: NodeInput): SAGETransformed {
+    return { x, neighbours: linear(x, this.linL.weight) };
+  }
+
+  aggregate({ x, neighbours }: SAGETransformed, ctx: GraphContext, rows?: Int32Array): Tensor {
+    // the bias goes on after aggregation so that nodes without in-neighbours still get it; the root term x W_r is
+    // needed for the output rows only
     const a = rows ? ctx.adjacencyRows('mean', rows) : ctx.adjacency('mean');
-    const neigh = addRowVec(spmm(a, linear(x, this.linL.weight)), this.linL.bias!);
+    const neigh = addRowVec(spmm(a, neighbours), this.linL.bias!);
     const root = this.linR.forward(rows ? rowsOf(x, rows) : x);
     return add(neigh, root);
   }
 }
 
 /** Rows of dense or sparse node features. */
-export function rowsOf(x: NodeInput, rows: Int32Array): NodeInput {
+function rowsOf(x: NodeInput, rows: Int32Array): NodeInput {
   return x instanceof SparseInput ? new SparseInput(selectRows(x.matrix, rows)) : gatherRows(x, rows);
 }
