@@ -1,5 +1,10 @@
 // GraphSAINT random-walk sampler (Zeng et al. 2020, as PyG's GraphSAINTRandomWalkSampler): induced subgraphs of
 // random-walk node sets, with the paper's aggregator (edge) and loss (node) normalisation estimated by presampling.
+// A normalised batch's 'gcn' adjacency is what the authors' code (graphsaint/minibatch.py) trains with: the induced
+// subgraph of A+I with each entry (v, u) valued alpha = C_v / C_(u,v), then every row divided by its sum, so each
+// row is a weighted mean (entries in (0, 1], row sums 1). Multiplying alpha into the symmetric GCN normalisation
+// instead (as before) gives a hub v and a leaf neighbour u a weight ~ sqrt(d_v / d_u), tens on a power-law graph,
+// and the activations blow up through the layers.
 
 import { inducedSubgraph } from '../graph/build.js';
 import type { CsrGraph, CsrMatrix } from '../graph/csr.js';
@@ -33,7 +38,8 @@ export interface SaintNorm {
   readonly edgeNorm: Float64Array;
   /** number of presampled subgraphs (a multiple of numSteps) */
   readonly numSamples: number;
-  /** the full graph's 'gcn' adjacency with every value multiplied by edgeNorm; batches slice it */
+  /** A+I (the pattern of the full graph's 'gcn' adjacency) with values edgeNorm, NOT row-normalised: a batch
+   *  slices it and divides each of its rows by the row's sum */
   readonly adjacency: CsrMatrix;
 }
 
@@ -130,28 +136,44 @@ function computeNorm(ctx: GraphContext, r: Resolved, rng: Rng): SaintNorm {
     numSamples += r.numSteps;
   }
   const edgeNorm = new Float64Array(edgeCount.length);
-  const values = a.values instanceof Float64Array ? new Float64Array(edgeCount.length) : new Float32Array(edgeCount.length);
   for (let v = 0; v < n; v++) {
     for (let k = a.indptr[v]; k < a.indptr[v + 1]; k++) {
       const q = nodeCount[v] / edgeCount[k];
       edgeNorm[k] = Number.isNaN(q) ? 0.1 : Math.min(1e4, q);
-      values[k] = (a.values ? a.values[k] : 1) * edgeNorm[k];
     }
   }
   const nodeNorm = Float64Array.from(nodeCount, (c) => numSamples / (c === 0 ? 0.1 : c) / n);
-  return { nodeNorm, edgeNorm, numSamples, adjacency: { ...a, values } };
+  return { nodeNorm, edgeNorm, numSamples, adjacency: { rows: a.rows, cols: a.cols, indptr: a.indptr, indices: a.indices, values: edgeNorm } };
+}
+
+/** m with each row divided by its sum (the authors' adj_norm_diag: D^-1 of the weighted degrees), values in a
+ *  Float64Array if `f64` else a Float32Array. A row summing to 0 (none here: every row holds its self-loop,
+ *  valued 1 or 0.1) is left all zero. */
+function rowNormalised(m: CsrMatrix, f64: boolean): CsrMatrix {
+  const src = m.values!;
+  const values = f64 ? new Float64Array(src.length) : new Float32Array(src.length);
+  for (let r = 0; r < m.rows; r++) {
+    let sum = 0;
+    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) sum += src[k];
+    const inv = sum > 0 ? 1 / sum : 0;
+    for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) values[k] = src[k] * inv;
+  }
+  return { rows: m.rows, cols: m.cols, indptr: m.indptr, indices: m.indices, values };
 }
 
 /** GraphSAINT random-walk batches. Each batch = the subgraph induced by the nodes of `roots` random walks; its
  *  outputs are its train nodes, with loss weights w_i = nodeNorm_i * (number of outputs), so that our mean
- *  weighted loss equals PyG's (nll * node_norm).sum(); its 'gcn' adjacency is the slice of the full graph's GCN
- *  normalisation times edgeNorm (other adjacency kinds are derived from the batch graph, unnormalised).
+ *  weighted loss equals PyG's (nll * node_norm).sum(); its 'gcn' adjacency is the induced subgraph of A+I valued
+ *  edgeNorm and row-normalised (row v: alpha_(u,v) / sum over v's batch entries of alpha, as the authors' code),
+ *  or without normalisation (sampleCoverage 0) the slice of the full graph's GCN normalisation, as before (other
+ *  adjacency kinds are derived from the batch graph, unnormalised).
  *  A batch without train nodes (possible only with rootsFrom 'all') is left out of its epoch: its loss would
  *  be zero. The normalisation is presampled once here from rng.fork(0); epoch e draws from rng.fork(1).fork(e). */
 export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array, opts: SaintRandomWalkOptions, rng: Rng): SaintSampler {
   const r = resolve(ctx, trainNodes, opts);
   const norm = r.sampleCoverage > 0 ? computeNorm(ctx, r, rng.fork(0)) : null;
-  const adjacency = norm ? norm.adjacency : ctx.adjacency('gcn');
+  const gcn = ctx.adjacency('gcn');
+  const f64 = gcn.values instanceof Float64Array;
   const epochRoot = rng.fork(1);
   const mark = new Int32Array(ctx.numNodes).fill(-1);
   const scratch = inducedScratch(ctx.numNodes);
@@ -167,7 +189,9 @@ export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array
       const batch: Batch = {
         nodes,
         graph: inducedSubgraph(ctx.graph, nodes, scratch).graph,
-        adjacency: { gcn: inducedSubgraph(adjacency, nodes, scratch).graph },
+        adjacency: {
+          gcn: norm ? rowNormalised(inducedSubgraph(norm.adjacency, nodes, scratch).graph, f64) : inducedSubgraph(gcn, nodes, scratch).graph,
+        },
         outputIndex,
         lossWeights: norm ? Float32Array.from(outputIndex, (i) => norm.nodeNorm[nodes[i]] * outputIndex.length) : undefined,
       };

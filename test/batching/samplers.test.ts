@@ -7,7 +7,7 @@ import { validateBatch, type Batch } from '../../src/batching/batch.js';
 import { fullBatch } from '../../src/batching/full.js';
 import { neighborSamplingBatches, sampleNeighborhood } from '../../src/batching/neighbor.js';
 import { prepareSaintNorm, saintRandomWalkBatches } from '../../src/batching/saint-rw.js';
-import type { CsrGraph } from '../../src/graph/csr.js';
+import type { CsrGraph, CsrMatrix } from '../../src/graph/csr.js';
 import { generateSynthetic } from '../../src/graph/generate.js';
 import { loadPlanetoid } from '../../src/graph/io/planetoid.js';
 import { Rng } from '../../src/graph/rng.js';
@@ -84,6 +84,68 @@ test('GraphSAINT norms, loss weights and the normalised adjacency are positive a
   }
 });
 
+/** Index of entry (row v, column u) in m, or -1. */
+function entryIndex(m: CsrMatrix, v: number, u: number): number {
+  for (let k = m.indptr[v]; k < m.indptr[v + 1]; k++) if (m.indices[k] === u) return k;
+  return -1;
+}
+
+test('a normalised GraphSAINT batch adjacency is A+I induced, valued edgeNorm, each row divided by its sum', () => {
+  for (const c of CASES) {
+    const s = saintRandomWalkBatches(c.ctx, c.train, { roots: 20, sampleCoverage: 20 }, new Rng(2));
+    const norm = s.norm!;
+    const a = c.ctx.adjacency('gcn');
+    for (const b of s.epoch(1)) {
+      const m = b.adjacency!.gcn!;
+      assert.ok(m.values);
+      for (let r = 0; r < m.rows; r++) {
+        const v = b.nodes[r];
+        // the pattern: the batch graph's row plus the self-loop
+        const cols = Array.from(m.indices.subarray(m.indptr[r], m.indptr[r + 1]), (l) => b.nodes[l]).sort((x, y) => x - y);
+        const want = [...new Set([...rowSet(b.graph, r)].map((l) => b.nodes[l]).concat(v))].sort((x, y) => x - y);
+        assert.deepEqual(cols, want, `${c.name}: row of node ${v}`);
+        let sum = 0;
+        let alphaSum = 0;
+        for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+          sum += m.values[k];
+          alphaSum += norm.edgeNorm[entryIndex(a, v, b.nodes[m.indices[k]])];
+        }
+        assert.ok(Math.abs(sum - 1) < 1e-5, `${c.name}: row of node ${v} sums to ${sum}`);
+        for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+          const alpha = norm.edgeNorm[entryIndex(a, v, b.nodes[m.indices[k]])];
+          const got = m.values[k];
+          assert.ok(Math.abs(got - alpha / alphaSum) <= 1e-6 * (alpha / alphaSum), `${c.name}: entry (${v}, ${b.nodes[m.indices[k]]}) = ${got}, expected ${alpha / alphaSum}`);
+        }
+      }
+    }
+  }
+});
+
+test('GraphSAINT batch weights stay <= 1 on a power-law graph (alpha times the GCN normalisation exceeded 1 at hubs)', () => {
+  const d = generateSynthetic({ nodes: 300, avgDegree: 8, classes: 3, features: 4, seed: 11, powerLawExponent: 2.1 });
+  const ctx = new GraphContext(d.graph);
+  const a = ctx.adjacency('gcn');
+  const s = saintRandomWalkBatches(ctx, d.split!.train, { roots: 10, walkLength: 2, sampleCoverage: 30 }, new Rng(4));
+  const norm = s.norm!;
+  let largest = 0;
+  let oldLargest = 0;
+  for (const e of [0, 1, 2]) {
+    for (const b of s.epoch(e)) {
+      const m = b.adjacency!.gcn!;
+      for (let r = 0; r < m.rows; r++) {
+        for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+          largest = Math.max(largest, m.values![k]);
+          const g = entryIndex(a, b.nodes[r], b.nodes[m.indices[k]]);
+          oldLargest = Math.max(oldLargest, a.values![g] * norm.edgeNorm[g]);
+        }
+      }
+    }
+  }
+  // the fixture must exercise the old failure: the slice of D^-1/2 (A+I) D^-1/2 times edgeNorm had entries > 1
+  assert.ok(oldLargest > 2, `old-style largest entry ${oldLargest}`);
+  assert.ok(largest <= 1 + 1e-7, `largest batch adjacency entry ${largest}`);
+});
+
 test('GraphSAINT gives identical batches for the same seed and different ones for another seed', () => {
   const c = CASES[0];
   const opts = { roots: 30, sampleCoverage: 5 };
@@ -101,10 +163,18 @@ test('GraphSAINT with roots from all nodes still puts only train nodes in the ou
   const trainSet = new Set(c.train);
   const s = saintRandomWalkBatches(c.ctx, c.train, { roots: 10, numSteps: 8, sampleCoverage: 0, rootsFrom: 'all' }, new Rng(3));
   assert.equal(s.norm, null);
+  const a = c.ctx.adjacency('gcn');
   for (const b of s.epoch(0)) {
     validateBatch(b, c.ctx.numNodes);
     checkOutputsAreTrain(b, trainSet, c.name);
     assert.equal(b.lossWeights, undefined);
+    // without the normalisation the 'gcn' adjacency is the slice of the full graph's GCN normalisation
+    const m = b.adjacency!.gcn!;
+    for (let r = 0; r < m.rows; r++) {
+      for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
+        assert.equal(m.values![k], a.values![entryIndex(a, b.nodes[r], b.nodes[m.indices[k]])]);
+      }
+    }
   }
 });
 
