@@ -8,7 +8,7 @@ import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 import { loadWasmGemm } from './wasm-gemm.js';
-import { loadWasmSparse, runWasmSparse, type Epilogue, type SparseOp, type WasmSparse } from './wasm-sparse.js';
+import { loadWasmSparse, runWasmSparse, wasmSparseCall, type WasmSparse } from './wasm-sparse.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which sums heads of
  * 8+ channels in blocks of 8 and narrower ones in four partial sums, and one-column spmm, which sums in a register),
@@ -447,13 +447,7 @@ export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, o
 /** The tuned kernels with the given GEMM, and SpMM / GSpMM with one head (and their transposes) through the wasm
  *  SpMM when `sparse` is given and takes the operands. */
 function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSparse | null): Kernels {
-  const wasm = (
-    op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
-  ): boolean => {
-    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
-    if (job) runWasmSparse(job, 0, op === 'gather' ? a.rows : a.cols);
-    return !!job;
-  };
+  const wasm = wasmSparseCall(sparse, (job, op, a) => runWasmSparse(job, 0, op === 'gather' ? a.rows : a.cols));
   return {
     name, gemm, sddmmDot, gspmmBackward, sddmmAdd, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
     spmm: (a, x, f, out) => {

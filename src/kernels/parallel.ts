@@ -7,7 +7,7 @@ import { columnSumBlocks, combineColumnSums } from './elementwise.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
-import type { Epilogue, SparseOp, WasmSparse } from './wasm-sparse.js';
+import { wasmSparseCall, type WasmSparse } from './wasm-sparse.js';
 
 /** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
  *  microseconds). */
@@ -93,13 +93,7 @@ export function createParallelKernels(base: Kernels, threads: number, sparse: Wa
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows];
   /** splits the product over the wasm SpMM and returns true, or returns false when it does not take the operands */
-  const wasm = (
-    op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
-  ): boolean => {
-    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
-    if (job) split('wasmSparse', job, op === 'gather' ? byRows(a) : splitColumns(a, threads));
-    return !!job;
-  };
+  const wasm = wasmSparseCall(sparse, (job, op, a) => split('wasmSparse', job, op === 'gather' ? byRows(a) : splitColumns(a, threads)));
   return {
     ...base,
     name: `${base.name}+${threads}threads`,

@@ -59,6 +59,23 @@ export interface WasmSparse {
   ): WasmSparseJob | null;
 }
 
+/** A product through the wasm SpMM: (op, a, values, input, f, out, epilogue?) => whether it took the operands (then
+ *  the product is done) or not (nothing was copied or computed: the caller runs its own loops). */
+export type WasmSparseCall = (
+  op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
+) => boolean;
+
+/** A WasmSparseCall that prepares the job with `sparse` (when there is one) and hands it to `run`, which computes
+ *  its output rows (rows of A for 'gather', columns for 'scatter') on this thread or split over several. */
+export function wasmSparseCall(sparse: WasmSparse | null, run: (job: WasmSparseJob, op: SparseOp, a: CsrMatrix) => void): WasmSparseCall {
+  return (op, a, vals, input, f, out, epilogue) => {
+    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
+    if (!job) return false;
+    run(job, op, a);
+    return true;
+  };
+}
+
 const BASE = 64; // address 0 never holds an operand
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 

@@ -189,7 +189,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
     const f = out.cols;
     const dw = needs[0] ? like(w) : null;
-    const dx = needs[1] ? like(x) : null;
+    const dx = needs[1] ? overwrittenLike(x) : null; // both paths write every row of dx
     if (dx === null || a.indptr[a.rows] * f < MIN_WORK) {
       getKernels().gspmmBackward(a, w.data, heads, x.data, g, f, dw, dx);
       return [dw, dx];
@@ -197,7 +197,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     if (dw) getKernels().sddmmDot(a, g, x.data, heads, f, dw);
     const t = transposeStructure(a);
     const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-    getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, like(w)), heads, g, f, dx);
+    getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, overwrittenLike(w)), heads, g, f, dx);
     return [dw, dx];
   },
   sddmmAdd: ({ inputs: [u, v], attrs: { a, heads } }, _o, g, needs) => {

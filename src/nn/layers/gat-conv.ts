@@ -37,7 +37,6 @@ export class GATConv extends GraphConv<GATTransformed> {
   private readonly slope: number;
   private readonly attnDrop: number;
   /** the attention dropout's random stream (GNN.randomStreams lists it for checkpoints) */
-  /** the attention dropout's random stream (GNN.randomStreams lists it for checkpoints) */
   readonly dropRng: Rng;
   private readonly headMean: Tensor;
 
