@@ -247,21 +247,38 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     return [d];
   },
   // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row
-  layerNorm: ({ saved: { xhat, rstd } }, out, g) => {
+  // with gh = g * weight (the gradient of xhat): dx = rstd (gh - mean(gh) - xhat mean(gh xhat)) per row;
+  // dweight = column sums of g xhat, dbias = column sums of g (float64 sums, one pass over the rows)
+  layerNorm: ({ inputs: [, weight], saved: { xhat, rstd } }, out, g, needs) => {
     const n = out.cols;
-    const d = like(out);
-    for (let r = 0, i = 0; i < d.length; r++, i += n) {
+    const w = weight.data;
+    const dx = needs[0] ? overwrittenLike(out) : null;
+    const sw = new Float64Array(n);
+    const sb = new Float64Array(n);
+    for (let r = 0, i = 0; i < g.length; r++, i += n) {
       let sg = 0;
       let sgx = 0;
       for (let j = 0; j < n; j++) {
-        sg += g[i + j];
-        sgx += g[i + j] * xhat[i + j];
+        const gj = g[i + j];
+        const gh = gj * w[j];
+        sg += gh;
+        sgx += gh * xhat[i + j];
+        sw[j] += gj * xhat[i + j];
+        sb[j] += gj;
       }
+      if (!dx) continue;
       sg /= n;
       sgx /= n;
-      for (let j = 0; j < n; j++) d[i + j] = rstd[r] * (g[i + j] - sg - xhat[i + j] * sgx);
+      const rs = rstd[r];
+      for (let j = 0; j < n; j++) dx[i + j] = rs * (g[i + j] * w[j] - sg - xhat[i + j] * sgx);
     }
-    return [d];
+    const dw = needs[1] ? like(weight) : null;
+    const db = needs[2] ? like(weight) : null;
+    for (let j = 0; j < n; j++) {
+      if (dw) dw[j] = sw[j];
+      if (db) db[j] = sb[j];
+    }
+    return [dx, dw, db];
   },
   // the same formula per column
   batchNorm: ({ saved: { xhat, rstd } }, out, g) => {

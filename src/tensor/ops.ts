@@ -355,23 +355,33 @@ function newMask(n: number): Uint8Array {
   return new Uint8Array(words.buffer, words.byteOffset, n);
 }
 
-/** Normalises each row to zero mean, unit variance (biased variance, as torch's LayerNorm). */
-export function layerNorm(x: Tensor, eps = 1e-5): Tensor {
+/** torch's LayerNorm in one pass: each row normalised to zero mean and unit (biased) variance, then times `weight`
+ *  and plus `bias` (both [cols]). */
+export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-5): Tensor {
   const [m, n] = matrix('layerNorm', x, 'x');
-  const xhat = allocate(x.dtype, x.size);
+  rowVector('layerNorm', x, weight);
+  rowVector('layerNorm', x, bias);
+  const xd = x.data;
+  const w = weight.data;
+  const b = bias.data;
+  const xhat = allocateOverwritten(x.dtype, x.size);
+  const out = allocateOverwritten(x.dtype, x.size);
   const rstd = allocate(x.dtype, m);
-  for (let i = 0; i < m; i++) {
-    const o = i * n;
+  for (let i = 0, o = 0; i < m; i++, o += n) {
     let mean = 0;
-    for (let j = 0; j < n; j++) mean += x.data[o + j];
+    for (let j = o; j < o + n; j++) mean += xd[j];
     mean /= n;
     let v = 0;
-    for (let j = 0; j < n; j++) v += (x.data[o + j] - mean) ** 2;
+    for (let j = o; j < o + n; j++) v += (xd[j] - mean) * (xd[j] - mean);
     const r = 1 / Math.sqrt(v / n + eps);
     rstd[i] = r;
-    for (let j = 0; j < n; j++) xhat[o + j] = (x.data[o + j] - mean) * r;
+    for (let j = 0; j < n; j++) {
+      const h = (xd[o + j] - mean) * r;
+      xhat[o + j] = h;
+      out[o + j] = h * w[j] + b[j];
+    }
   }
-  return record('layerNorm', [x], { eps }, xhat, x.shape, { xhat, rstd });
+  return record('layerNorm', [x, weight, bias], { eps }, out, x.shape, { xhat, rstd });
 }
 
 /** Normalises each column with the batch's statistics (training-mode BatchNorm, biased variance).

@@ -75,6 +75,7 @@ export interface PrimitiveAttrs {
   scatterAddRows: { index: Int32Array; rows: number };
   /** mask holds 1 for a kept value, 0 for a dropped one; kept values are multiplied by scale = 1 / (1 - p) */
   dropout: { mask: Uint8Array; scale: number };
+  /** inputs [x, weight, bias]: the affine LayerNorm */
   layerNorm: { eps: number };
   batchNorm: { eps: number };
 }

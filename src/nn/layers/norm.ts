@@ -14,7 +14,7 @@ export class LayerNorm extends Module {
     this.bias = this.registerParameter('bias', constant([dim], 0, dtype));
   }
   forward(x: Tensor): Tensor {
-    return addRowVec(mulRowVec(layerNorm(x, this.eps), this.weight), this.bias);
+    return layerNorm(x, this.weight, this.bias, this.eps);
   }
 }
 
