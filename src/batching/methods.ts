@@ -26,6 +26,9 @@ export type InferenceKind = (typeof INFERENCE_KINDS)[number];
 export interface MethodOptions {
   /** PPR: auxiliary nodes kept per output node (ibmb-node, shadow-ppr) */
   topk?: number;
+  /** PPR auxiliary nodes per output node of the IBMB inference batches (default: topk where the method has it,
+   *  else 16); every method but ibmb-batch takes it, as any method's model can be evaluated with IBMB batches */
+  inferenceTopk?: number;
   /** PPR teleport probability, in (0, 1) */
   alpha?: number;
   /** PPR push tolerance, > 0 */
@@ -89,10 +92,10 @@ const IBMB_TRAINING: MethodTrainingDefaults = {
 };
 
 export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
-  full: { name: 'full', summary: 'whole graph every step', fixed: true, options: [], inference: 'full', training: {} },
+  full: { name: 'full', summary: 'whole graph every step', fixed: true, options: ['inferenceTopk'], inference: 'full', training: {} },
   'ibmb-node': {
     name: 'ibmb-node', summary: 'node-wise IBMB: PPR top-k auxiliary nodes, outputs grouped by influence overlap', fixed: true,
-    options: ['topk', 'alpha', 'eps', 'outputsPerBatch', 'batchOrder', 'threads'], inference: 'ibmb', training: IBMB_TRAINING,
+    options: ['topk', 'alpha', 'eps', 'outputsPerBatch', 'batchOrder', 'threads', 'inferenceTopk'], inference: 'ibmb', training: IBMB_TRAINING,
   },
   'ibmb-batch': {
     name: 'ibmb-batch', summary: 'batch-wise IBMB: graph parts + topic-sensitive PPR auxiliary nodes', fixed: true,
@@ -100,21 +103,21 @@ export const METHODS: Readonly<Record<MethodName, MethodSpec>> = {
   },
   'cluster-gcn': {
     name: 'cluster-gcn', summary: 'graph parts, several merged per batch, reshuffled every epoch', fixed: false,
-    options: ['numParts', 'partsPerBatch'], inference: 'layerwise', training: {},
+    options: ['numParts', 'partsPerBatch', 'inferenceTopk'], inference: 'layerwise', training: {},
   },
   'saint-rw': {
     name: 'saint-rw', summary: 'GraphSAINT random-walk subgraphs with its normalisation', fixed: false,
-    options: ['roots', 'walkLength', 'sampleCoverage'], inference: 'layerwise',
+    options: ['roots', 'walkLength', 'sampleCoverage', 'inferenceTopk'], inference: 'layerwise',
     // its loss weights sum to ~ the train fraction, which makes weight decay ~20x stronger: off by default
     training: { weightDecay: () => 0 },
   },
   neighbor: {
     name: 'neighbor', summary: 'GraphSAGE neighbour sampling with per-layer fanouts', fixed: false,
-    options: ['fanouts', 'batchSize'], inference: 'layerwise', training: {},
+    options: ['fanouts', 'batchSize', 'inferenceTopk'], inference: 'layerwise', training: {},
   },
   'shadow-ppr': {
     name: 'shadow-ppr', summary: 'ShaDow-KHop: each output node with its PPR top-k neighbourhood', fixed: false,
-    options: ['topk', 'alpha', 'eps', 'batchSize', 'threads'], inference: 'layerwise', training: {},
+    options: ['topk', 'alpha', 'eps', 'batchSize', 'threads', 'inferenceTopk'], inference: 'layerwise', training: {},
   },
 };
 
@@ -159,6 +162,7 @@ export function resolveMethodOptions(method: MethodName, given: MethodOptions, i
   const base = [6, 5, 5];
   const r: ResolvedMethodOptions = {
     topk: given.topk ?? 16,
+    inferenceTopk: given.inferenceTopk ?? given.topk ?? 16,
     alpha: given.alpha ?? 0.25,
     eps: given.eps ?? 2e-4,
     outputsPerBatch: given.outputsPerBatch ?? 9000,
@@ -176,6 +180,7 @@ export function resolveMethodOptions(method: MethodName, given: MethodOptions, i
   };
   const uses = (o: MethodOptionName): boolean => spec.options.includes(o);
   if (uses('topk')) need('topk', isInt(r.topk, 1), 'an integer >= 1', r.topk);
+  if (uses('inferenceTopk')) need('inferenceTopk', isInt(r.inferenceTopk, 1), 'an integer >= 1', r.inferenceTopk);
   if (uses('alpha')) need('alpha', r.alpha > 0 && r.alpha < 1, 'a number in (0, 1)', r.alpha);
   if (uses('eps')) need('eps', r.eps > 0 && Number.isFinite(r.eps), 'a number > 0', r.eps);
   if (uses('outputsPerBatch')) need('outputsPerBatch', isInt(r.outputsPerBatch, 1), 'an integer >= 1', r.outputsPerBatch);
@@ -223,7 +228,7 @@ export async function buildTrainBatches(method: MethodName, r: ResolvedMethodOpt
     case 'full':
       return { kind: 'fixed', batches: [fullBatch(ctx, train)] };
     case 'ibmb-node':
-      return { kind: 'fixed', batches: await ibmbNodeBatches(ctx, train, ibmbNodeOptions(r, 1)) };
+      return { kind: 'fixed', batches: await ibmbNodeBatches(ctx, train, ibmbNodeOptions(r, 1, r.topk)) };
     case 'ibmb-batch':
       return { kind: 'fixed', batches: ibmbBatchBatches(ctx, train, ibmbBatchOptions(r, 1, seed)) };
     case 'cluster-gcn': {
@@ -247,8 +252,8 @@ export async function buildTrainBatches(method: MethodName, r: ResolvedMethodOpt
   }
 }
 
-function ibmbNodeOptions(r: ResolvedMethodOptions, scale: number): IbmbNodeOptions {
-  return { alpha: r.alpha, eps: r.eps, topk: r.topk, outputsPerBatch: r.outputsPerBatch * scale, ...(r.threads === undefined ? {} : { threads: r.threads }) };
+function ibmbNodeOptions(r: ResolvedMethodOptions, scale: number, topk: number): IbmbNodeOptions {
+  return { alpha: r.alpha, eps: r.eps, topk, outputsPerBatch: r.outputsPerBatch * scale, ...(r.threads === undefined ? {} : { threads: r.threads }) };
 }
 
 function ibmbBatchOptions(r: ResolvedMethodOptions, scale: number, seed: number): IbmbBatchOptions {
@@ -260,14 +265,14 @@ export function inferenceOutputs(split: Split): Int32Array {
   return Int32Array.from(new Set([...split.val, ...split.test])).sort();
 }
 
-/** IBMB inference batches: the same construction with val+test nodes as outputs and twice the outputs per batch
- *  (ibmb-batch: half as many parts). Any other method gets node-wise IBMB batches with options `r`. */
+/** IBMB inference batches: the same construction with val+test nodes as outputs, twice the outputs per batch and
+ *  inferenceTopk auxiliary nodes per output (ibmb-batch: half as many parts). Any other method gets node-wise IBMB batches with options `r`. */
 export async function buildInferenceBatches(method: MethodName, r: ResolvedMethodOptions, inp: MethodInputs): Promise<Batch[]> {
   const outputs = inferenceOutputs(inp.split);
   if (outputs.length === 0) throw new MethodOptionError('outputs', 'the val and test splits are empty; expected at least one output node');
   const { ctx } = inp.data;
   if (method === 'ibmb-batch') return ibmbBatchBatches(ctx, outputs, ibmbBatchOptions(r, 2, batchSeed(inp.seed) + 1));
-  return ibmbNodeBatches(ctx, outputs, ibmbNodeOptions(r, 2));
+  return ibmbNodeBatches(ctx, outputs, ibmbNodeOptions(r, 2, r.inferenceTopk));
 }
 
 /** What a batch cache file holds (written by `fastgnn preprocess`, read by `train --batches`). */

@@ -48,6 +48,8 @@ export function formatDatasetInfo(i: DatasetInfo): string {
     `in-degree   ${deg(i.graph.inDegree)}`,
   ];
   if (!i.graph.symmetric) lines.push(`out-degree  ${deg(i.graph.outDegree)}`);
+  const c = i.graph.clustering;
+  lines.push(`clustering  ${c.average.toFixed(4)} average local  (${c.sampled ? `estimated from ${c.nodes} sampled nodes` : 'all nodes'})`);
   return lines.join('\n');
 }
 

@@ -17,6 +17,7 @@ import { makeProgress } from './progress.js';
 /** The method option flags: RunOptions.methodOptions field, flag, argument parser, help. */
 export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; parse: (v: string) => number | number[]; help: string }> = [
   { key: 'topk', flag: '--topk <k>', parse: intAtLeast(1), help: 'PPR auxiliary nodes per output node (16)' },
+  { key: 'inferenceTopk', flag: '--inference-topk <k>', parse: intAtLeast(1), help: 'PPR auxiliary nodes per output node of IBMB inference batches (--topk, else 16)' },
   { key: 'alpha', flag: '--alpha <a>', parse: openUnitInterval, help: 'PPR teleport probability in (0, 1) (0.25)' },
   { key: 'eps', flag: '--eps <x>', parse: positiveNumber, help: 'PPR push tolerance (2e-4)' },
   { key: 'outputsPerBatch', flag: '--outputs-per-batch <n>', parse: intAtLeast(1), help: 'ibmb-node: output nodes per training batch; inference batches hold 2x (9000)' },

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { METHOD_NAMES, MethodOptionError, resolveMethodOptions, type MethodName } from '../../src/batching/methods.js';
+import { buildInferenceBatches, METHOD_NAMES, MethodOptionError, resolveMethodOptions, type MethodName, type MethodOptions } from '../../src/batching/methods.js';
 import { loadDataset } from '../../src/graph/io/index.js';
 import { prepareData } from '../../src/train/prepare.js';
 import type { TrainReport } from '../../src/train/report.js';
@@ -44,7 +44,7 @@ describe('fastgnn train with every mini-batching method', () => {
       assert.ok(Math.abs(r.val_history[r.val_history.length - 1][0] - r.train_time_s) < 0.05 || m === 'full', m);
       assert.ok(r.test_acc > 1 / 7, `${m}: test acc ${r.test_acc} above chance`);
     }
-    assert.deepEqual(reports.get('neighbor')!.method_options, { fanouts: [6, 5], batchSize: 64 });
+    assert.deepEqual(reports.get('neighbor')!.method_options, { fanouts: [6, 5], batchSize: 64, inferenceTopk: 16 });
     assert.ok(reports.get('ibmb-node')!.batches_per_epoch >= 2);
   });
 
@@ -146,6 +146,8 @@ describe('impossible method options', () => {
       [['--method', 'ibmb-batch', '--num-parts', '3000'], /^fastgnn train: --num-parts: expected an integer in \[1, 2708\]/],
       [['--method', 'neighbor', '--fanouts', '6,0'], /--fanouts.*Expected comma-separated integers >= 1/],
       [['--method', 'neighbor', '--fanouts', '6,5,5'], /^fastgnn train: --fanouts: expected one fanout per graph layer \(2\), got 6,5,5$/],
+      [['--method', 'ibmb-node', '--inference-topk', '0'], /--inference-topk.*'0' is invalid\. Expected a positive integer/],
+      [['--method', 'ibmb-batch', '--inference-topk', '8'], /^fastgnn train: --inference-topk: does not apply to method 'ibmb-batch'/],
       [['--method', 'neighbor', '--topk', '4'], /^fastgnn train: --topk: does not apply to method 'neighbor' \(only to ibmb-node, shadow-ppr\)$/],
       [['--method', 'full', '--eval-every', '2'], /^fastgnn train: --eval-every: applies to mini-batch methods only/],
       [['--method', 'full', '--inference', 'ibmb'], /^fastgnn train: --inference: full-batch training evaluates the whole graph/],
@@ -167,5 +169,21 @@ describe('impossible method options', () => {
       (e: unknown) => e instanceof MethodOptionError && e.option === 'outputs' && /train split is empty; expected at least one output node/.test(e.message));
     assert.throws(() => resolveMethodOptions('ibmb-node', { alpha: 1.2 }, { data, split: cora.split ?? { train: Int32Array.of(0), val: Int32Array.of(1), test: Int32Array.of(2) }, seed: 0, layers: 2 }),
       /alpha: expected a number in \(0, 1\), got 1\.2/);
+  });
+
+  it('builds IBMB inference batches with inferenceTopk auxiliary nodes per output (default: topk)', async () => {
+    const cora = await loadDataset(CORA_NPZ);
+    const data = prepareData(cora);
+    const range = (a: number, b: number): Int32Array => Int32Array.from({ length: b - a }, (_, i) => a + i);
+    const inp = { data, split: { train: range(0, 140), val: range(140, 190), test: range(1708, 1758) }, seed: 0, layers: 2 };
+    const sizes = async (given: MethodOptions): Promise<number> => {
+      const r = resolveMethodOptions('ibmb-node', { ...given, threads: 1 }, inp);
+      return (await buildInferenceBatches('ibmb-node', r, inp)).reduce((n, b) => n + b.nodes.length, 0);
+    };
+    assert.equal(resolveMethodOptions('ibmb-node', { topk: 5 }, inp).inferenceTopk, 5);
+    assert.equal(resolveMethodOptions('neighbor', {}, inp).inferenceTopk, 16);
+    const [k4, k4b, k32] = [await sizes({ topk: 4 }), await sizes({ topk: 32, inferenceTopk: 4 }), await sizes({ inferenceTopk: 32 })];
+    assert.equal(k4, k4b); // the training top-k does not change the inference batches once inferenceTopk is given
+    assert.ok(k32 > 1.5 * k4, `${k32} vs ${k4} auxiliary rows`);
   });
 });
