@@ -7,7 +7,7 @@ import { activationBackwardRange, activationRange, addRowVecRange, biasActivatio
 import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
-import { loadWasmGemm } from './wasm-gemm.js';
+import { loadWasmGemm, type WasmGemm } from './wasm-gemm.js';
 import { loadWasmSparse, runWasmSparse, wasmSparseCall, type WasmSparse } from './wasm-sparse.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which sums heads of
@@ -479,16 +479,23 @@ function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSpar
 /** Tuned kernels in TypeScript only: the TypeScript GEMM and sparse loops (never touches native code or wasm). */
 export const fastTsKernels: Kernels = withKernels('fast-ts', gemmTs, null);
 
-/** Tuned kernels whose GEMM goes to `blas` (native BLAS or the wasm GEMM), falling back to gemm-ts for the
- *  operand types it declines (mixed types; for wasm, anything but float32), and whose float32 SpMM goes to
- *  `sparse` (the wasm SpMM) when given. */
-export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null, sparse: WasmSparse | null = null): Kernels {
+/** Below this many multiply-adds (m n k) a float32 GEMM goes to the single-threaded wasm GEMM, when given, instead
+ *  of `blas`: waking OpenBLAS's threads costs more than such a product. Inside a multiscale training loop on a busy
+ *  2-core machine a 765 x 64 x 7 product took 1.8 ms a call through OpenBLAS; the wasm GEMM does it in ~45 us. */
+export const SMALL_GEMM = 1 << 21;
+
+/** Tuned kernels whose GEMM goes to `blas` (native BLAS or the wasm GEMM), small float32 products to `small` (the
+ *  wasm GEMM on this thread) when given, falling back to gemm-ts for the operand types they decline (mixed types;
+ *  for wasm, anything but float32), and whose float32 SpMM goes to `sparse` (the wasm SpMM) when given. */
+export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null, sparse: WasmSparse | null = null, small: WasmGemm | null = null): Kernels {
   if (blas === null) return withKernels('fast', gemmTs, sparse);
   return withKernels('fast', (g) => {
+    if (small !== null && g.m * g.n * g.k < SMALL_GEMM && small.gemm(g, 1)) return;
     if (!blas.gemm(g)) gemmTs(g);
   }, sparse);
 }
 
 /** The tuned kernels, GEMM through native BLAS when loadBlas() succeeds at start-up, else through WebAssembly
  *  SIMD when loadWasmGemm() does, else gemm-ts; SpMM through the wasm SpMM when loadWasmSparse() succeeds. */
-export const fastKernels: Kernels = createFastKernels(loadBlas() ?? loadWasmGemm(), loadWasmSparse());
+const nativeBlas = loadBlas();
+export const fastKernels: Kernels = createFastKernels(nativeBlas ?? loadWasmGemm(), loadWasmSparse(), nativeBlas ? loadWasmGemm() : null);

@@ -161,6 +161,8 @@ export function levelTensorBytes(c: ModelConfig, data: WorkInput): number {
   return x + adj + act;
 }
 
+const RSS_EVERY_MS = 20;
+
 /** Resident memory of the process now, in MiB. */
 function rssMb(): number {
   return process.memoryUsage.rss() / 2 ** 20;
@@ -170,6 +172,7 @@ function rssMb(): number {
 export class CostMeter {
   private readonly perLevel = new Map<number, LevelCost>();
   private readonly evalCost: LevelCost = emptyCost(-1);
+  private lastRssAt = -Infinity;
 
   constructor(readonly config: ModelConfig) {}
 
@@ -198,7 +201,12 @@ export class CostMeter {
     c.edgesTouched += c.edges;
     c.wallS += wallS;
     c.tensorBytes = Math.max(c.tensorBytes, levelTensorBytes(this.config, data));
-    c.rssMb = Math.max(c.rssMb, rssMb());
+    // reading RSS costs a system call: at most every RSS_EVERY_MS, and always on a level's first step
+    const now = performance.now();
+    if (c.steps === 1 || now - this.lastRssAt >= RSS_EVERY_MS) {
+      this.lastRssAt = now;
+      c.rssMb = Math.max(c.rssMb, rssMb());
+    }
   }
 
   result(): RunCost {

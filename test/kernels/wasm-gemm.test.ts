@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createFastKernels } from '../../src/kernels/fast.js';
+import { createFastKernels, SMALL_GEMM } from '../../src/kernels/fast.js';
 import { sharedPool } from '../../src/kernels/pool.js';
 import { referenceGemm } from '../../src/kernels/reference.js';
 import type { GemmArgs } from '../../src/kernels/types.js';
@@ -118,6 +118,24 @@ describe('wasm GEMM', () => {
       kernels.gemm(g);
       assertClose(g.c, want.c, atol, atol, g.c.constructor.name);
     }
+  });
+
+  it('takes the small float32 products from native BLAS (SMALL_GEMM multiply-adds), and only those', () => {
+    const calls: string[] = [];
+    const blas = { gemm: (g: GemmArgs): boolean => { calls.push(`${g.m}x${g.k}x${g.n}`); referenceGemm(g); return true; } };
+    const kernels = createFastKernels(blas, null, wasm);
+    const rnd = uniform(6);
+    const small = randomGemm(Float32Array, { ...base, m: 765, n: 7, k: 64 }, rnd);
+    const large = randomGemm(Float32Array, { ...base, m: 2048, n: 64, k: 64 }, rnd); // 2^23 > SMALL_GEMM
+    const f64 = randomGemm(Float64Array, { ...base, m: 9, n: 6, k: 11 }, rnd);
+    assert.ok(765 * 7 * 64 < SMALL_GEMM && 2048 * 64 * 64 >= SMALL_GEMM);
+    for (const g of [small, large, f64]) {
+      const want = cloneGemm(g);
+      referenceGemm(want);
+      kernels.gemm(g);
+      assertClose(g.c, want.c, 1e-4, 1e-4, `${g.m}x${g.k}x${g.n}`);
+    }
+    assert.deepEqual(calls, ['2048x64x64', '9x11x6']); // float64 is not the wasm GEMM's: native BLAS takes it
   });
 
   it('checks its arguments like the other GEMMs', () => {
