@@ -46,8 +46,8 @@ interface GatAttentionKernels {
 export function fusedGat(k: Kernels): Partial<GatAttentionKernels> {
   const r = k as unknown as Partial<Record<string, unknown>>;
   const out: Partial<GatAttentionKernels> = {};
-  if (typeof r.gatAttention === 'function' && r.gatAttention.length === 6) out.gatAttention = r.gatAttention as GatAttentionKernels['gatAttention'];
-  if (typeof r.gatAttentionBackward === 'function' && r.gatAttentionBackward.length === 9) {
+  if (typeof r.gatAttention === 'function') out.gatAttention = r.gatAttention as GatAttentionKernels['gatAttention'];
+  if (typeof r.gatAttentionBackward === 'function') {
     out.gatAttentionBackward = r.gatAttentionBackward as GatAttentionKernels['gatAttentionBackward'];
   }
   return out;

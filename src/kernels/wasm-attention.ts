@@ -1,0 +1,135 @@
+// Plans of the multi-head and attention kernels on the wasm module (assembly/heads.ts, assembly/softmax.ts): GSpMM,
+// its transpose and backward, SDDMM, edge softmax and GAT attention with their backward passes.
+
+import { transposeStructure, type CsrMatrix } from '../graph/csr.js';
+import type { FloatArray } from './types.js';
+import type { WasmOutput, WasmPhase } from './wasm-job.js';
+import type { Placement } from './wasm-layout.js';
+import { csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
+
+/* Every plan returns null (copying nothing) for anything but float32 arrays, and for a width that does not split
+ * into the heads: the TypeScript kernels then run, and throw where they must. Outputs per entry are copied out by
+ * rows (their entries); column outputs (dX of GSpMM, dv of GAT attention) are computed by rows of the transpose,
+ * whose entries keep the original order within each row: the same sums as a scatter, split by output rows. */
+
+const validHeads = (heads: number): boolean => Number.isInteger(heads) && heads >= 1;
+const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 && f % heads === 0;
+
+const copy = (x: FloatArray, lo: number, hi: number): Placement => ({ copy: x, lo, hi });
+
+const perEntry = (at: number, out: FloatArray, width: number, indptr: number, e0: number): WasmOutput =>
+  ({ at, out: out, width, entries: { indptr, e0 } });
+
+/** The transpose's indptr, row numbers and entry permutation. */
+function transposePlacements(a: CsrMatrix): { t: ReturnType<typeof transposeStructure>; places: Placement[] } {
+  const t = transposeStructure(a);
+  return { t, places: [structure(a, t.indptr, 0, a.cols + 1), structure(a, t.indices, 0, t.indices.length), structure(a, t.perm, 0, t.perm.length)] };
+}
+
+export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  if (heads === 1) return gatherPlan(s, a, w, x, f, out, undefined, true);
+  if (!float32(w, x, out) || !fits(f, heads) || x.length < a.cols * f) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f }]);
+  if (!at) return null;
+  const [indptr, indices, wAt, xAt, outAt] = at;
+  const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, out: out, width: f }]);
+  return [{ job, units: a.rows, balance: a.indptr }];
+}
+
+/** dw = sddmmDot(a, g, x) by rows of A, then dx = A(w)^T g by rows of the transpose; either may be null. */
+export function gspmmBackwardPlan(
+  s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null,
+): WasmPhase[] | null {
+  if (!float32(w, x, g, dw, dx) || !fits(f, heads)) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const transpose = dx ? transposePlacements(a) : null;
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(g, 0, a.rows * f),
+    ...(dw ? [copy(x, 0, a.cols * f), { bytes: 4 * (e1 - e0) * heads }] : [undefined, undefined]),
+    ...(transpose ? [...transpose.places, copy(w, e0 * heads, e1 * heads), { bytes: 4 * a.cols * f }] : []),
+  ]);
+  if (!at) return null;
+  const [indptr, indices, gAt, xAt, dwAt, tIndptr, tIndices, perm, wAt, dxAt] = at;
+  const phases: WasmPhase[] = [];
+  if (dw) {
+    const job = wasmJob(s, 'sddmmDot', [f, heads, e0, indptr, indices, gAt, xAt, dwAt], [perEntry(dwAt, dw, heads, indptr, e0)]);
+    phases.push({ job, units: a.rows, balance: a.indptr });
+  }
+  if (dx && transpose) {
+    const job = wasmJob(s, 'gspmm', [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, out: dx, width: f }]);
+    phases.push({ job, units: a.cols, balance: transpose.t.indptr });
+  }
+  return phases;
+}
+
+export function gspmmTPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  return gspmmBackwardPlan(s, a, w, heads, new Float32Array(0), y, f, null, out);
+}
+
+export function sddmmDotPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, x: FloatArray, heads: number, f: number, out: FloatArray): WasmPhase[] | null {
+  return gspmmBackwardPlan(s, a, new Float32Array(0), heads, x, y, f, out, null);
+}
+
+/** Per-entry kernels over the rows of A: the export, its arguments before the output's address, the per-node or
+ *  per-entry inputs to copy in, and whether it reads the column indices. */
+function entryPlan(
+  s: WasmSparse, a: CsrMatrix, kernel: string, lead: number[], inputs: Array<[FloatArray, number, number]>, withIndices: boolean, heads: number, out: FloatArray,
+): WasmPhase[] | null {
+  if (!float32(out, ...inputs.map(([x]) => x)) || !validHeads(heads)) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const [indptrPlace, indicesPlace] = csrPlacements(a);
+  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...inputs.map(([x, lo, hi]) => copy(x, lo, hi)), { bytes: 4 * (e1 - e0) * heads }]);
+  if (!at) return null;
+  const [indptr, indices, ...rest] = at;
+  const outAt = rest[rest.length - 1];
+  const args = [heads, ...lead, e0, indptr, ...(withIndices ? [indices] : []), ...rest];
+  return [{ job: wasmJob(s, kernel, args, [perEntry(outAt, out, heads, indptr, e0)]), units: a.rows, balance: a.indptr }];
+}
+
+const entries = (a: CsrMatrix, heads: number): [number, number] => [a.indptr[0] * heads, a.indptr[a.rows] * heads];
+
+export function sddmmAddPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'sddmmAdd', [], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+}
+
+export function edgeSoftmaxPlan(s: WasmSparse, a: CsrMatrix, e: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'edgeSoftmax', [], [[e, ...entries(a, heads)]], false, heads, out);
+}
+
+export function edgeSoftmaxBackwardPlan(s: WasmSparse, a: CsrMatrix, alpha: FloatArray, g: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'edgeSoftmaxBackward', [], [[alpha, ...entries(a, heads)], [g, ...entries(a, heads)]], false, heads, out);
+}
+
+export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'gatAttention', [slope], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+}
+
+/** du by rows of A; dv by a scatter on this thread (`parallel` false) or by rows of the transpose over the entries'
+ *  terms, stored in between (`parallel`); both accumulate into what du and dv hold. */
+export function gatAttentionBackwardPlan(
+  s: WasmSparse, parallel: boolean, a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+  du: FloatArray | null, dv: FloatArray | null,
+): WasmPhase[] | null {
+  if (!float32(u, v, alpha, g, du, dv) || !validHeads(heads)) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const [k0, k1] = entries(a, heads);
+  const transpose = dv && parallel ? transposePlacements(a) : null;
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads),
+    copy(alpha, k0, k1), copy(g, k0, k1),
+    du ? copy(du, 0, a.rows * heads) : undefined, dv ? copy(dv, 0, a.cols * heads) : undefined,
+    ...(transpose ? [{ bytes: 4 * (e1 - e0) * heads }, ...transpose.places] : []),
+  ]);
+  if (!at) return null;
+  const [indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dAt, tIndptr, , perm] = at;
+  const outputs: WasmOutput[] = du ? [{ at: duAt, out: du, width: heads }] : [];
+  if (dv && !transpose) outputs.push({ at: dvAt, out: dv, width: heads, whole: a.cols * heads });
+  const args = [heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dv && !transpose ? 1 : 0, transpose ? dAt : 0];
+  const phases: WasmPhase[] = [{ job: wasmJob(s, 'gatAttentionBackward', args, outputs), units: a.rows, balance: a.indptr }];
+  if (transpose && dv) {
+    const job = wasmJob(s, 'sumEntries', [heads, tIndptr, perm, e0, dAt, dvAt], [{ at: dvAt, out: dv, width: heads }]);
+    phases.push({ job, units: a.cols, balance: transpose.t.indptr });
+  }
+  return phases;
+}
