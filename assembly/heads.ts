@@ -36,9 +36,66 @@
   return s;
 }
 
+/** Columns [t, t + 16) of out row o: the sum over entries [lo, hi) of weights times source rows. The weights of
+ *  the four f32x4 columns by `mode`: 4 (c = 4: four heads, one load), 8 (c = 8: two heads), 16 (c a multiple of 16:
+ *  one head), 1 (another multiple of 4: a broadcast each) or 0 (any c: a swizzle of the 16 bytes from each f32x4's
+ *  first head). */
 // @ts-ignore: decorator
-@inline function weights(wk: usize, t: i32, c: i32, lanes: v128): v128 {
-  return i8x16.swizzle(v128.load(wk + headByte(t, c)), lanes);
+@inline function gspmmBlock(
+  mode: i32, lo: i32, hi: i32, t: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, o: usize,
+): void {
+  const h0 = headByte(t, c);
+  const h1 = headByte(t + 4, c);
+  const h2 = headByte(t + 8, c);
+  const h3 = headByte(t + 12, c);
+  const l0 = headLanes(t, c);
+  const l1 = headLanes(t + 4, c);
+  const l2 = headLanes(t + 8, c);
+  const l3 = headLanes(t + 12, c);
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  for (let k = lo; k < hi; k++) {
+    const wk = w + entryOf(perm, p0, k) * wb;
+    let w0 = f32x4.splat(0);
+    let w1 = w0;
+    let w2 = w0;
+    let w3 = w0;
+    if (mode == 4) {
+      const v = v128.load(wk + h0);
+      w0 = f32x4.shuffle(v, v, 0, 0, 0, 0);
+      w1 = f32x4.shuffle(v, v, 1, 1, 1, 1);
+      w2 = f32x4.shuffle(v, v, 2, 2, 2, 2);
+      w3 = f32x4.shuffle(v, v, 3, 3, 3, 3);
+    } else if (mode == 8) {
+      const v = v128.load64_zero(wk + h0);
+      w0 = w1 = f32x4.shuffle(v, v, 0, 0, 0, 0);
+      w2 = w3 = f32x4.shuffle(v, v, 1, 1, 1, 1);
+    } else if (mode == 16) {
+      w0 = w1 = w2 = w3 = v128.load32_splat(wk + h0);
+    } else if (mode == 1) {
+      w0 = v128.load32_splat(wk + h0);
+      w1 = v128.load32_splat(wk + h1);
+      w2 = v128.load32_splat(wk + h2);
+      w3 = v128.load32_splat(wk + h3);
+    } else {
+      w0 = i8x16.swizzle(v128.load(wk + h0), l0);
+      w1 = i8x16.swizzle(v128.load(wk + h1), l1);
+      w2 = i8x16.swizzle(v128.load(wk + h2), l2);
+      w3 = i8x16.swizzle(v128.load(wk + h3), l3);
+    }
+    const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
+    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(p)));
+    a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(p, 16)));
+    a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(p, 32)));
+    a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(p, 48)));
+  }
+  const ot = o + (<usize>t << 2);
+  v128.store(ot, a0);
+  v128.store(ot, a1, 16);
+  v128.store(ot, a2, 32);
+  v128.store(ot, a3, 48);
 }
 
 /** Rows [r0, r1) of out = A(w) x: out[i, t] = sum over row i's entries k of w[k', t / c] x[j_k, t], k' = entryOf(k).
@@ -55,42 +112,28 @@ export function gspmm(
     const o = out + <usize>i * fb;
     let t = 0;
     for (; t + 16 <= f; t += 16) {
-      const l0 = headLanes(t, c);
-      const l1 = headLanes(t + 4, c);
-      const l2 = headLanes(t + 8, c);
-      const l3 = headLanes(t + 12, c);
-      let a0 = f32x4.splat(0);
-      let a1 = f32x4.splat(0);
-      let a2 = f32x4.splat(0);
-      let a3 = f32x4.splat(0);
-      for (let k = lo; k < hi; k++) {
-        const wk = w + entryOf(perm, p0, k) * wb;
-        const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
-        a0 = f32x4.add(a0, f32x4.mul(weights(wk, t, c, l0), v128.load(p)));
-        a1 = f32x4.add(a1, f32x4.mul(weights(wk, t + 4, c, l1), v128.load(p, 16)));
-        a2 = f32x4.add(a2, f32x4.mul(weights(wk, t + 8, c, l2), v128.load(p, 32)));
-        a3 = f32x4.add(a3, f32x4.mul(weights(wk, t + 12, c, l3), v128.load(p, 48)));
-      }
-      const ot = o + (<usize>t << 2);
-      v128.store(ot, a0);
-      v128.store(ot, a1, 16);
-      v128.store(ot, a2, 32);
-      v128.store(ot, a3, 48);
+      if (c == 4) gspmmBlock(4, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
+      else if (c == 8) gspmmBlock(8, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
+      else if (c % 16 == 0) gspmmBlock(16, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
+      else if (c % 4 == 0) gspmmBlock(1, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
+      else gspmmBlock(0, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
     }
     for (; t + 4 <= f; t += 4) {
+      const h0 = headByte(t, c);
       const l0 = headLanes(t, c);
       let a0 = f32x4.splat(0);
       for (let k = lo; k < hi; k++) {
         const wk = w + entryOf(perm, p0, k) * wb;
         const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
-        a0 = f32x4.add(a0, f32x4.mul(weights(wk, t, c, l0), v128.load(p)));
+        a0 = f32x4.add(a0, f32x4.mul(i8x16.swizzle(v128.load(wk + h0), l0), v128.load(p)));
       }
       v128.store(o + (<usize>t << 2), a0);
     }
     for (; t < f; t++) {
+      const h0 = headByte(t, c);
       let a: f32 = 0;
       for (let k = lo; k < hi; k++) {
-        const wv = load<f32>(w + entryOf(perm, p0, k) * wb + headByte(t, c));
+        const wv = load<f32>(w + entryOf(perm, p0, k) * wb + h0);
         a += wv * load<f32>(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2));
       }
       store<f32>(o + (<usize>t << 2), a);
@@ -106,44 +149,82 @@ export function gspmm(
   return f32x4.add(f32x4.shuffle(ab, cd, 0, 2, 4, 6), f32x4.shuffle(ab, cd, 1, 3, 5, 7));
 }
 
-/** Head h's dot product of the rows at p and q (c channels from byte hb = 4 h c), vector part: lanes summed later. */
+/** Adds lane sum v of the 4 columns from byte hb of an entry's heads at o: stores it when those columns start
+ *  their head (`first`), else adds it to what the head holds. */
 // @ts-ignore: decorator
-@inline function headDot(p: usize, q: usize, hb: usize, c: i32): v128 {
-  let s = f32x4.mul(v128.load(p + hb), v128.load(q + hb));
-  for (let t = 4; t < c; t += 4) s = f32x4.add(s, f32x4.mul(v128.load(p + hb + (<usize>t << 2)), v128.load(q + hb + (<usize>t << 2))));
-  return s;
+@inline function addToHead(o: usize, hb: usize, first: bool, v: f32): void {
+  store<f32>(o + hb, first ? v : load<f32>(o + hb) + v);
+}
+
+/** Columns [t, t + 16) of sddmmDot for the entries [lo, hi) of row yi: each f32x4 of products summed pairwise, then
+ *  added to its head. c = 4 (`mode` 4) and c = 8 (`mode` 8) store whole heads at once, with the same sums. */
+// @ts-ignore: decorator
+@inline function dotBlock(mode: i32, lo: i32, hi: i32, t: i32, c: i32, fb: usize, ob: usize, indices: usize, yi: usize, x: usize, out: usize): void {
+  const tb = <usize>t << 2;
+  const y0 = v128.load(yi + tb);
+  const y1 = v128.load(yi + tb, 16);
+  const y2 = v128.load(yi + tb, 32);
+  const y3 = v128.load(yi + tb, 48);
+  const h0 = headByte(t, c);
+  const h1 = headByte(t + 4, c);
+  const h2 = headByte(t + 8, c);
+  const h3 = headByte(t + 12, c);
+  const f0 = t % c == 0;
+  const f1 = (t + 4) % c == 0;
+  const f2 = (t + 8) % c == 0;
+  const f3 = (t + 12) % c == 0;
+  for (let k = lo; k < hi; k++) {
+    const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb;
+    const s = laneSums4(f32x4.mul(y0, v128.load(p)), f32x4.mul(y1, v128.load(p, 16)), f32x4.mul(y2, v128.load(p, 32)), f32x4.mul(y3, v128.load(p, 48)));
+    const o = out + <usize>k * ob;
+    if (mode == 4) v128.store(o + h0, s);
+    else if (mode == 8) v128.store64_lane(o + h0, f32x4.add(f32x4.shuffle(s, s, 0, 2, 0, 2), f32x4.shuffle(s, s, 1, 3, 1, 3)), 0);
+    else {
+      addToHead(o, h0, f0, f32x4.extract_lane(s, 0));
+      addToHead(o, h1, f1, f32x4.extract_lane(s, 1));
+      addToHead(o, h2, f2, f32x4.extract_lane(s, 2));
+      addToHead(o, h3, f3, f32x4.extract_lane(s, 3));
+    }
+  }
 }
 
 /** out[k, h] = sum_t y[i, h c + t] x[j_k, h c + t] for the entries of rows [r0, r1). Heads of a multiple of 4
- *  channels: each head's products in one f32x4, four heads' lanes summed together; other widths: in order. */
+ *  channels go as the gathers do, 16 columns of all of a row's entries at a time (16 channels of y in registers,
+ *  one 64-byte line of each source row per entry): the 4 columns of each f32x4 are summed pairwise and added to
+ *  their head in column order. Other widths: each head's channels in order. */
 export function sddmmDot(r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, y: usize, x: usize, out: usize): void {
   const c = f / heads;
   const fb = <usize>f << 2;
-  const cb = <usize>c << 2;
+  const ob = <usize>heads << 2;
   for (let i = r0; i < r1; i++) {
     const lo = rowStart(indptr, i, e0);
     const hi = rowStart(indptr, i + 1, e0);
     const yi = y + <usize>i * fb;
-    for (let k = lo; k < hi; k++) {
-      const xj = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb;
-      const o = out + <usize>k * heads * 4;
-      let h = 0;
-      if (c % 4 == 0) {
-        for (; h + 4 <= heads; h += 4) {
-          const hb = <usize>h * cb;
-          const d = laneSums4(headDot(yi, xj, hb, c), headDot(yi, xj, hb + cb, c), headDot(yi, xj, hb + 2 * cb, c), headDot(yi, xj, hb + 3 * cb, c));
-          v128.store(o + (<usize>h << 2), d);
-        }
-        for (; h < heads; h++) {
-          const s = headDot(yi, xj, <usize>h * cb, c);
-          store<f32>(o + (<usize>h << 2), f32x4.extract_lane(laneSums4(s, s, s, s), 0));
+    if (c % 4 != 0) {
+      for (let k = lo; k < hi; k++) {
+        const xj = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb;
+        for (let h = 0; h < heads; h++) {
+          let s: f32 = 0;
+          for (let t = h * c; t < h * c + c; t++) s += load<f32>(yi + (<usize>t << 2)) * load<f32>(xj + (<usize>t << 2));
+          store<f32>(out + <usize>k * ob + (<usize>h << 2), s);
         }
       }
-      for (; h < heads; h++) {
-        let s: f32 = 0;
-        const hb = <usize>h * cb;
-        for (let t = 0; t < c; t++) s += load<f32>(yi + hb + (<usize>t << 2)) * load<f32>(xj + hb + (<usize>t << 2));
-        store<f32>(o + (<usize>h << 2), s);
+      continue;
+    }
+    let t = 0;
+    for (; t + 16 <= f; t += 16) {
+      if (c == 4) dotBlock(4, lo, hi, t, c, fb, ob, indices, yi, x, out);
+      else if (c == 8) dotBlock(8, lo, hi, t, c, fb, ob, indices, yi, x, out);
+      else dotBlock(0, lo, hi, t, c, fb, ob, indices, yi, x, out);
+    }
+    for (; t < f; t += 4) {
+      const tb = <usize>t << 2;
+      const y0 = v128.load(yi + tb);
+      const h0 = headByte(t, c);
+      const f0 = t % c == 0;
+      for (let k = lo; k < hi; k++) {
+        const q = f32x4.mul(y0, v128.load(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb));
+        addToHead(out + <usize>k * ob, h0, f0, f32x4.extract_lane(laneSums4(q, q, q, q), 0));
       }
     }
   }

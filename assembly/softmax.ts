@@ -6,7 +6,7 @@ import { exp1, exp4 } from './expf';
 /* Conventions as in heads.ts. Per-entry arrays hold `heads` values per entry; four heads go in one f32x4 when heads
  * is a multiple of 4, else one head at a time in scalars (with exp4's arithmetic, lane 0). A row's maximum is taken
  * with pmax, which skips a NaN logit; the NaN still turns the row NaN through its exp, as in the reference. The
- * denominator is the float32 sum in entry order + 1e-16, and each value is divided by it. */
+ * denominator is the float32 sum in entry order + 1e-16, and each value is multiplied by its reciprocal. */
 
 // @ts-ignore: decorator
 @inline function rowStart(indptr: usize, i: i32, e0: i32): i32 {
@@ -50,10 +50,10 @@ function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indic
         v128.store(at, x);
         den = f32x4.add(den, x);
       }
-      den = f32x4.add(den, f32x4.splat(1e-16));
+      const inv = f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16)));
       for (let k = lo; k < hi; k++) {
         const at = out + <usize>k * hb + b;
-        v128.store(at, f32x4.div(v128.load(at), den));
+        v128.store(at, f32x4.mul(v128.load(at), inv));
       }
     }
     for (; b < hb; b += 4) {
@@ -70,8 +70,8 @@ function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indic
         store<f32>(at, x);
         den += x;
       }
-      den += 1e-16;
-      for (let k = lo; k < hi; k++) store<f32>(out + <usize>k * hb + b, load<f32>(out + <usize>k * hb + b) / den);
+      const inv: f32 = 1 / (den + 1e-16);
+      for (let k = lo; k < hi; k++) store<f32>(out + <usize>k * hb + b, load<f32>(out + <usize>k * hb + b) * inv);
     }
   }
 }

@@ -12,7 +12,7 @@ import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { rowSlice as slice } from '../../src/kernels/fast.js';
 import { assertClose, randomArray, randomCsr, tolerance, uniform, wasmSparse as wasm } from './fixtures.js';
 
-const SHAPES: Array<[number, number]> = [[8, 8], [8, 1], [4, 4], [2, 16], [3, 5], [1, 17], [1, 4], [2, 3], [4, 17]];
+const SHAPES: Array<[number, number]> = [[8, 8], [8, 1], [4, 4], [2, 16], [1, 32], [2, 12], [4, 12], [3, 5], [1, 17], [1, 4], [2, 3], [4, 17]];
 const plans = wasmPlans(wasm(), false);
 const parallelPlans = wasmPlans(wasm(), true);
 
