@@ -9,7 +9,7 @@ import { exp1, exp4 } from './expf';
  * denominator is the float32 sum in entry order + 1e-16, and each value is multiplied by its reciprocal. */
 
 // @ts-ignore: decorator
-@inline function rowStart(indptr: usize, i: i32, e0: i32): i32 {
+@inline export function rowStart(indptr: usize, i: i32, e0: i32): i32 {
   return load<i32>(indptr + (<usize>i << 2)) - e0;
 }
 
@@ -28,7 +28,35 @@ import { exp1, exp4 } from './expf';
   return s > 0 ? s : s * slope;
 }
 
-/** Rows [r0, r1) of the softmax: the logits go to out, then their exps (less the row maximum), then the quotients. */
+/** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi): the logits go to out, then their exps (less
+ *  the row maximum), then the quotients. */
+export function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
+  let mx = f32x4.splat(-Infinity);
+  for (let k = lo; k < hi; k++) {
+    const l = logit4(e, k, hb, b, ui, v, indices, slope);
+    v128.store(out + <usize>k * hb + b, l);
+    mx = f32x4.pmax(mx, l);
+  }
+  let den = f32x4.splat(0);
+  for (let k = lo; k < hi; k++) {
+    const at = out + <usize>k * hb + b;
+    const x = exp4(f32x4.sub(v128.load(at), mx));
+    v128.store(at, x);
+    den = f32x4.add(den, x);
+  }
+  scaleGroup(lo, hi, hb, b, f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16))), out);
+}
+
+/** out[k, b / 4 + (0 .. 4)] *= inv for the entries [lo, hi). */
+// @ts-ignore: decorator
+@inline export function scaleGroup(lo: i32, hi: i32, hb: usize, b: usize, inv: v128, out: usize): void {
+  for (let k = lo; k < hi; k++) {
+    const at = out + <usize>k * hb + b;
+    v128.store(at, f32x4.mul(v128.load(at), inv));
+  }
+}
+
+/** Rows [r0, r1) of the softmax of e's logits, or of GAT's when e = 0. */
 function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, slope: f32, e: usize, out: usize): void {
   const hb = <usize>heads << 2;
   for (let i = r0; i < r1; i++) {
@@ -36,26 +64,7 @@ function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indic
     const hi = rowStart(indptr, i + 1, e0);
     const ui = u + <usize>i * hb;
     let b: usize = 0;
-    for (; heads % 4 == 0 && b < hb; b += 16) {
-      let mx = f32x4.splat(-Infinity);
-      for (let k = lo; k < hi; k++) {
-        const l = logit4(e, k, hb, b, ui, v, indices, slope);
-        v128.store(out + <usize>k * hb + b, l);
-        mx = f32x4.pmax(mx, l);
-      }
-      let den = f32x4.splat(0);
-      for (let k = lo; k < hi; k++) {
-        const at = out + <usize>k * hb + b;
-        const x = exp4(f32x4.sub(v128.load(at), mx));
-        v128.store(at, x);
-        den = f32x4.add(den, x);
-      }
-      const inv = f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16)));
-      for (let k = lo; k < hi; k++) {
-        const at = out + <usize>k * hb + b;
-        v128.store(at, f32x4.mul(v128.load(at), inv));
-      }
-    }
+    for (; heads % 4 == 0 && b < hb; b += 16) softmaxGroup(lo, hi, hb, b, e, ui, v, indices, slope, out);
     for (; b < hb; b += 4) {
       let mx: f32 = -Infinity;
       for (let k = lo; k < hi; k++) {

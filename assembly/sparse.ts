@@ -3,6 +3,7 @@
 
 export { gspmm, sddmmAdd, sddmmDot, sumEntries } from './heads';
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward } from './softmax';
+export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 
 /* Built into dist/wasm/sparse.wasm by `npm run build:wasm` and driven by src/kernels/wasm-sparse.ts, which places

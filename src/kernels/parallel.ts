@@ -9,11 +9,21 @@ import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
 import type { WasmPhase } from './wasm-job.js';
 import { wasmPlans } from './wasm-plans.js';
-import type { WasmSparse } from './wasm-sparse.js';
+import { float32, type WasmSparse } from './wasm-sparse.js';
 
-/** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
- *  microseconds). */
+/** Below this many multiply-adds (or elements) a TypeScript kernel stays on the calling thread (a hand-off costs tens
+ *  of microseconds). */
 export const MIN_WORK = 1 << 20;
+
+/** The same for the wasm kernels, which get through the work several times faster: below it a split measured slower
+ *  than one thread (bench:kernels). */
+export const MIN_WASM_WORK = 1 << 23;
+
+/** When to split: `ts` for the TypeScript loops, `wasm` for kernels the wasm module takes (float32 operands). */
+export interface SplitThresholds {
+  ts: number;
+  wasm: number;
+}
 
 const sharedCopies = new WeakMap<object, Int32Array | FloatArray>();
 
@@ -82,20 +92,25 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
  *  (the fused GAT kernels and gspmmBackward stay `base`'s there). Every output value is computed in the same order as
  *  on one thread (scatters are split by output rows; column sums add fixed blocks), so results have the same bits
  *  for any thread count. */
-export function createParallelKernels(base: Kernels, threads: number, sparse: WasmSparse | null = null): Kernels {
+export function createParallelKernels(
+  base: Kernels, threads: number, sparse: WasmSparse | null = null, minWork: SplitThresholds = { ts: MIN_WORK, wasm: MIN_WASM_WORK },
+): Kernels {
   let pool: KernelPool | null = null;
   const split = <K extends PartName>(part: K, args: PartArgs[K], bounds: number[]): void => {
     pool ??= sharedPool(threads);
     const jobs = bounds.slice(0, -1).map((lo, t) => ({ kind: 'part' as const, part, args, lo, hi: bounds[t + 1] }));
     pool.run(jobs, runPart);
   };
+  const plans = sparse ? wasmPlans(sparse, true) : null;
   /** whether `work` over `units` units is worth splitting and every large array is in shared memory */
   const worth = (work: number, units: number, ...arrays: Array<ArrayBufferView | undefined | null>): boolean =>
-    work >= MIN_WORK && units >= threads && arrays.every((x) => x === undefined || x === null || isShared(x));
+    work >= minWork.ts && units >= threads && arrays.every((x) => !x || isShared(x));
+  /** the same for a kernel the wasm module has a plan for: by the wasm threshold when the plan would take the arrays */
+  const worthPlanned = (work: number, units: number, ...arrays: Array<FloatArray | undefined | null>): boolean =>
+    worth(work, units, ...arrays) && (!plans || !float32(...arrays) || work >= minWork.wasm);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
-  const plans = sparse ? wasmPlans(sparse, true) : null;
   /** runs the phases split over the threads and returns true, or returns false when the plan declined (null) */
   const wasm = (phases: WasmPhase[] | null | undefined): boolean => {
     for (const p of phases ?? []) split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
@@ -105,58 +120,58 @@ export function createParallelKernels(base: Kernels, threads: number, sparse: Wa
     ...base,
     name: `${base.name}+${threads}threads`,
     spmm(a, x, f, out) {
-      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
       if (!wasm(plans?.spmm(a, x, f, out))) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     spmmBiasActivation(a, x, f, bias, act, out) {
-      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
       if (!wasm(plans?.spmmBiasActivation(a, x, f, bias, act, out))) {
         split('spmmBiasActivation', { a: sharedCsr(a, true), x, f, bias, act, out }, byRows(a));
       }
     },
     gspmm(a, w, heads, x, f, out) {
-      if (!worth(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
       if (!wasm(plans?.gspmm(a, w, heads, x, f, out))) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
     },
     spmmT(a, y, f, out) {
-      if (!worth(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
+      if (!worthPlanned(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
       if (!wasm(plans?.spmmT(a, y, f, out))) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
     },
     gspmmT(a, w, heads, y, f, out) {
-      if (!worth(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
+      if (!worthPlanned(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
       if (!wasm(plans?.gspmmT(a, w, heads, y, f, out))) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
     },
     sddmmDot(a, y, x, heads, f, out) {
-      if (!worth(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
       if (!wasm(plans?.sddmmDot(a, y, x, heads, f, out))) split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
     },
     gspmmBackward(a, w, heads, x, g, f, dw, dx) {
-      if (!worth(nnz(a) * f, Math.min(a.rows, a.cols), w, x, g, dw, dx) || !wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) {
+      if (!worthPlanned(nnz(a) * f, Math.min(a.rows, a.cols), w, x, g, dw, dx) || !wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) {
         base.gspmmBackward(a, w, heads, x, g, f, dw, dx);
       }
     },
     sddmmAdd(a, u, v, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
       if (!wasm(plans?.sddmmAdd(a, u, v, heads, out))) split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
     },
     edgeSoftmax(a, e, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, e, out)) return base.edgeSoftmax(a, e, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, e, out)) return base.edgeSoftmax(a, e, heads, out);
       if (!wasm(plans?.edgeSoftmax(a, e, heads, out))) split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
     },
     edgeSoftmaxBackward(a, alpha, g, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
       if (!wasm(plans?.edgeSoftmaxBackward(a, alpha, g, heads, out))) {
         split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
       }
     },
     gatAttention(a, u, v, heads, slope, out) {
-      if (!worth(nnz(a) * heads, a.rows, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
+      if (!worthPlanned(nnz(a) * heads, a.rows, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
         base.gatAttention(a, u, v, heads, slope, out);
       }
     },
     gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
       const plan = (): WasmPhase[] | null | undefined => plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
-      if (!worth(nnz(a) * heads, Math.min(a.rows, a.cols), u, v, alpha, g, du, dv) || !wasm(plan())) {
+      if (!worthPlanned(nnz(a) * heads, Math.min(a.rows, a.cols), u, v, alpha, g, du, dv) || !wasm(plan())) {
         base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
       }
     },

@@ -2,6 +2,7 @@
 // its transpose and backward, SDDMM, edge softmax and GAT attention with their backward passes.
 
 import { transposeStructure, type CsrMatrix } from '../graph/csr.js';
+import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
 import type { FloatArray } from './types.js';
 import type { WasmOutput, WasmPhase } from './wasm-job.js';
 import type { Placement } from './wasm-layout.js';
@@ -101,8 +102,27 @@ export function edgeSoftmaxBackwardPlan(s: WasmSparse, a: CsrMatrix, alpha: Floa
   return entryPlan(s, a, 'edgeSoftmaxBackward', [], [[alpha, ...entries(a, heads)], [g, ...entries(a, heads)]], false, heads, out);
 }
 
+/** By the shifted form (assembly/gat-shifted.ts: source factors by columns, then rows) where the fused TypeScript
+ *  kernel would use it and the heads fill f32x4s; else exactly, as edgeSoftmax of the logits. */
 export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): WasmPhase[] | null {
-  return entryPlan(s, a, 'gatAttention', [slope], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  if (!(slope >= 0 && slope <= 1 && heads % 4 === 0 && e1 - e0 >= MIN_ENTRIES_PER_COLUMN * a.cols)) {
+    return entryPlan(s, a, 'gatAttention', [slope], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+  }
+  if (!float32(u, v, out)) return null;
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), { bytes: 4 * heads }, { bytes: 8 * a.cols * heads },
+    { bytes: 4 * (e1 - e0) * heads },
+  ]);
+  if (!at) return null;
+  const [indptr, indices, uAt, vAt, top, pq, outAt] = at;
+  return [
+    { job: wasmJob(s, 'gatSources', [heads, slope, a.cols, vAt, top, pq], []), units: a.cols },
+    {
+      job: wasmJob(s, 'gatAttentionShifted', [heads, slope, e0, indptr, indices, uAt, vAt, top, pq, outAt], [perEntry(outAt, out, heads, indptr, e0)]),
+      units: a.rows, balance: a.indptr,
+    },
+  ];
 }
 
 /** du by rows of A; dv by a scatter on this thread (`parallel` false) or by rows of the transpose over the entries'

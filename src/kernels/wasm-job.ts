@@ -41,7 +41,6 @@ type Export = (lo: number, hi: number, ...args: number[]) => void;
 
 /** Runs units [lo, hi) of the job on this thread and copies out their values. */
 export function runWasmJob(job: WasmJob, lo: number, hi: number): void {
-  if (hi <= lo) return;
   threadExports<Record<string, Export>>(job)[job.kernel](lo, hi, ...job.args);
   for (const o of job.outputs) {
     let [from, to] = o.whole === undefined ? [lo * o.width, hi * o.width] : [0, o.whole];

@@ -27,16 +27,21 @@ function matrices(rnd: () => number): CsrMatrix[] {
   return [a, slice(a, 5, 37)];
 }
 
-/** Runs the wasm plan and the reference on copies of `start` and compares them. */
-function compare(what: string, start: FloatArray, terms: number, plan: (out: FloatArray) => WasmPhase[] | null, reference: (out: FloatArray) => void): FloatArray {
+/** Runs the wasm plan and the reference on copies of `start` and compares them; `logits` bounds the magnitude of
+ *  logits the kernel rounds to float32 (their rounding error, up to logits * 2^-24, is a relative error of the exps). */
+function compare(
+  what: string, start: FloatArray, terms: number, plan: (out: FloatArray) => WasmPhase[] | null, reference: (out: FloatArray) => void, logits = 0,
+): FloatArray {
   const got = start.slice();
   const want = start.slice();
   run(plan(got), what);
   reference(want);
   const { atol, rtol } = tolerance(Float32Array, terms);
-  assertClose(got, want, atol, rtol, what);
+  assertClose(got, want, atol, rtol + 2 * 2 ** -24 * logits, what);
   return got;
 }
+
+const largest = (x: FloatArray): number => Array.from(x, Math.abs).reduce((m, z) => Math.max(m, z), 0);
 
 describe('wasm multi-head and attention kernels', () => {
   const rnd = uniform(41);
@@ -103,13 +108,14 @@ describe('wasm multi-head and attention kernels', () => {
     for (const a of matrices(rnd)) {
       for (const heads of [1, 3, 4, 8]) {
         for (const slope of [0.2, 0, 1, -0.3, 1.5]) {
-          for (const scale of [1, 40]) {
-            const what = `heads=${heads} slope=${slope} scale=${scale} e0=${a.indptr[0]}`;
+          // spread: head 0 of every other source shifted far down, so rows that see only those underflow when shifted
+          for (const [scale, spread] of [[1, 0], [40, 0], [3, 2000]]) {
+            const what = `heads=${heads} slope=${slope} scale=${scale} spread=${spread} e0=${a.indptr[0]}`;
             const count = a.indptr[a.rows] * heads;
             const u = randomArray(Float32Array, a.rows * heads, rnd).map((z) => z * scale);
-            const v = randomArray(Float32Array, a.cols * heads, rnd).map((z) => z * scale);
+            const v = randomArray(Float32Array, a.cols * heads, rnd).map((z, i) => z * scale - (i % (2 * heads) === 0 ? spread : 0));
             const alpha = compare(`gatAttention ${what}`, garbage(count), 9, (o) => plans.gatAttention(a, u, v, heads, slope, o),
-              (o) => ref.gatAttention(a, u, v, heads, slope, o));
+              (o) => ref.gatAttention(a, u, v, heads, slope, o), (largest(u) + largest(v)) * Math.max(1, Math.abs(slope)));
             const g = randomArray(Float32Array, count, rnd);
             for (const [withDu, withDv] of [[true, true], [true, false], [false, true]]) {
               const du = randomArray(Float32Array, u.length, rnd);
@@ -124,6 +130,24 @@ describe('wasm multi-head and attention kernels', () => {
               assert.deepEqual([duPar, dvPar], [du, dv], `the two forms of the backward ${what}`);
             }
           }
+        }
+      }
+    }
+  });
+
+  it('gatAttention has NaN exactly where the reference has, for NaN and infinite scores', () => {
+    const a = randomCsr(Float32Array, 30, 30, 10, false, rnd);
+    const row = a.indptr.findIndex((p, i) => i < a.rows && a.indptr[i + 1] > p);
+    const col = a.indices[a.indptr[row]];
+    for (const heads of [1, 4, 8]) {
+      for (const slope of [0.2, 0]) {
+        for (const [where, bad] of [['v', NaN], ['v', Infinity], ['v', -Infinity], ['u', NaN], ['u', Infinity], ['u', -Infinity]] as const) {
+          const u = randomArray(Float32Array, 30 * heads, rnd);
+          const v = randomArray(Float32Array, 30 * heads, rnd);
+          if (where === 'u') u[row * heads + heads - 1] = bad;
+          else v[col * heads + heads - 1] = bad;
+          compare(`gatAttention heads=${heads} slope=${slope}: ${where} holds ${bad}`, garbage(a.indptr[a.rows] * heads), 9,
+            (o) => plans.gatAttention(a, u, v, heads, slope, o), (o) => ref.gatAttention(a, u, v, heads, slope, o));
         }
       }
     }
