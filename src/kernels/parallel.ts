@@ -105,9 +105,10 @@ export function createParallelKernels(
   /** whether `work` over `units` units is worth splitting and every large array is in shared memory */
   const worth = (work: number, units: number, ...arrays: Array<ArrayBufferView | undefined | null>): boolean =>
     work >= minWork.ts && units >= threads && arrays.every((x) => !x || isShared(x));
-  /** the same for a kernel the wasm module has a plan for: by the wasm threshold when the plan would take the arrays */
-  const worthPlanned = (work: number, units: number, ...arrays: Array<FloatArray | undefined | null>): boolean =>
-    worth(work, units, ...arrays) && (!plans || !float32(...arrays) || work >= minWork.wasm);
+  /** the same for a kernel the wasm module has a plan for: by the wasm threshold when the plan would take the arrays
+   *  (and the matrix's `values`) */
+  const worthPlanned = (work: number, units: number, values: FloatArray | undefined, ...arrays: Array<FloatArray | undefined | null>): boolean =>
+    worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work >= minWork.wasm);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
@@ -120,58 +121,58 @@ export function createParallelKernels(
     ...base,
     name: `${base.name}+${threads}threads`,
     spmm(a, x, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, a.values, x, out)) return base.spmm(a, x, f, out);
       if (!wasm(plans?.spmm(a, x, f, out))) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     spmmBiasActivation(a, x, f, bias, act, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, a.values, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
       if (!wasm(plans?.spmmBiasActivation(a, x, f, bias, act, out))) {
         split('spmmBiasActivation', { a: sharedCsr(a, true), x, f, bias, act, out }, byRows(a));
       }
     },
     gspmm(a, w, heads, x, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, undefined, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
       if (!wasm(plans?.gspmm(a, w, heads, x, f, out))) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
     },
     spmmT(a, y, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
+      if (!worthPlanned(nnz(a) * f, a.cols, a.values, y, out)) return base.spmmT(a, y, f, out);
       if (!wasm(plans?.spmmT(a, y, f, out))) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
     },
     gspmmT(a, w, heads, y, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
+      if (!worthPlanned(nnz(a) * f, a.cols, undefined, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
       if (!wasm(plans?.gspmmT(a, w, heads, y, f, out))) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
     },
     sddmmDot(a, y, x, heads, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
+      if (!worthPlanned(nnz(a) * f, a.rows, undefined, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
       if (!wasm(plans?.sddmmDot(a, y, x, heads, f, out))) split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
     },
     gspmmBackward(a, w, heads, x, g, f, dw, dx) {
-      if (!worthPlanned(nnz(a) * f, Math.min(a.rows, a.cols), w, x, g, dw, dx) || !wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) {
+      if (!worthPlanned(nnz(a) * f, Math.min(a.rows, a.cols), undefined, w, x, g, dw, dx) || !wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) {
         base.gspmmBackward(a, w, heads, x, g, f, dw, dx);
       }
     },
     sddmmAdd(a, u, v, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
       if (!wasm(plans?.sddmmAdd(a, u, v, heads, out))) split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
     },
     edgeSoftmax(a, e, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, e, out)) return base.edgeSoftmax(a, e, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, e, out)) return base.edgeSoftmax(a, e, heads, out);
       if (!wasm(plans?.edgeSoftmax(a, e, heads, out))) split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
     },
     edgeSoftmaxBackward(a, alpha, g, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
+      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
       if (!wasm(plans?.edgeSoftmaxBackward(a, alpha, g, heads, out))) {
         split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
       }
     },
     gatAttention(a, u, v, heads, slope, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
+      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
         base.gatAttention(a, u, v, heads, slope, out);
       }
     },
     gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
       const plan = (): WasmPhase[] | null | undefined => plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
-      if (!worthPlanned(nnz(a) * heads, Math.min(a.rows, a.cols), u, v, alpha, g, du, dv) || !wasm(plan())) {
+      if (!worthPlanned(nnz(a) * heads, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plan())) {
         base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
       }
     },

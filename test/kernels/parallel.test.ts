@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { getThreads, setThreads } from '../../src/kernels/backend.js';
 import { chunkCount } from '../../src/kernels/dropout-mask.js';
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
-import { createParallelKernels, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
+import { createParallelKernels, MIN_WASM_WORK, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
 import { sharedPool } from '../../src/kernels/pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { loadWasmSparse, wasmSparseUnavailableReason } from '../../src/kernels/wasm-sparse.js';
@@ -37,9 +37,10 @@ function assertSplitAndSame(par: Kernels, one: Kernels, what: string, work: numb
   assert.deepEqual(got, want, what);
 }
 
+// the wasm kernels split from MIN_WORK here too, so the test sizes serve both sets
 const variants: Array<[string, Kernels, Kernels]> = [
   ['TypeScript loops', fastTsKernels, createParallelKernels(fastTsKernels, THREADS)],
-  ['wasm SpMM', fastKernels, createParallelKernels(fastKernels, THREADS, loadWasmSparse())],
+  ['wasm SpMM', fastKernels, createParallelKernels(fastKernels, THREADS, loadWasmSparse(), { ts: MIN_WORK, wasm: MIN_WORK })],
 ];
 
 for (const [variant, one, par] of variants) describe(`parallel kernels (${variant})`, () => {
@@ -188,6 +189,18 @@ describe('parallel kernel set-up', () => {
       const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / a.indptr[a.rows];
       assert.ok(Math.abs(share - 1 / 3) < 0.02, `part ${p} holds ${share} of the entries`);
     }
+  });
+
+  it('keeps wasm products below MIN_WASM_WORK on the calling thread (a Cora-sized SpMM measured faster there)', () => {
+    const par = createParallelKernels(fastKernels, THREADS, loadWasmSparse());
+    const pool = sharedPool(THREADS);
+    const a = randomCsr(Float32Array, 2708, 2708, 9, true, uniform(9));
+    const f = 256;
+    assert.ok(a.indptr[a.rows] * f >= MIN_WORK && a.indptr[a.rows] * f < MIN_WASM_WORK);
+    const before = pool.dispatched;
+    par.spmm(a, sharedRandom(a.cols * f, uniform(10)), f, sharedRandom(a.rows * f, uniform(11)));
+    par.spmm({ ...a, values: Float64Array.from(a.values as Float32Array) }, sharedRandom(a.cols * f, uniform(10)), f, sharedRandom(a.rows * f, uniform(11)));
+    assert.equal(pool.dispatched - before, THREADS - 1, 'only the float64 product (TypeScript loops) was split');
   });
 
   it('loads the wasm SpMM (else the second variant above tested the TypeScript loops twice)', () => {
