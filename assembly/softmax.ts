@@ -1,5 +1,5 @@
 // WebAssembly SIMD edge softmax (AssemblyScript): per row and head, softmax over the row's entries of given logits
-// or of GAT's leakyRelu(u[i] + v[j]), and the backward passes of both.
+// or of GAT's leakyRelu(u[i] + v[j]) (exactly: the row maximum subtracted), and the softmax's backward pass.
 
 import { exp1, exp4 } from './expf';
 
@@ -114,57 +114,6 @@ export function edgeSoftmaxBackward(r0: i32, r1: i32, heads: i32, e0: i32, indpt
       let s: f32 = 0;
       for (let at = lo + b; at < hi; at += hb) s += load<f32>(alpha + at) * load<f32>(g + at);
       for (let at = lo + b; at < hi; at += hb) store<f32>(out + at, load<f32>(alpha + at) * (load<f32>(g + at) - s));
-    }
-  }
-}
-
-/** Rows [r0, r1) of GAT attention's backward: per entry d = alpha (g - s) leakyRelu'(u_i + v_j), s = the row's sum
- *  of alpha g; du[i] += the row's sum of d (du != 0); then d is added to dv[j] (scatter = true: one thread only) or
- *  stored to dOut (dOut != 0) for sumEntries over the transpose, which adds the same values in the same order. */
-export function gatAttentionBackward(
-  r0: i32, r1: i32, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, alpha: usize, g: usize,
-  du: usize, dv: usize, scatter: bool, dOut: usize,
-): void {
-  const hb = <usize>heads << 2;
-  for (let i = r0; i < r1; i++) {
-    const lo = rowStart(indptr, i, e0);
-    const hi = rowStart(indptr, i + 1, e0);
-    const ui = u + <usize>i * hb;
-    let b: usize = 0;
-    for (; heads % 4 == 0 && b < hb; b += 16) {
-      let s = f32x4.splat(0);
-      for (let k = lo; k < hi; k++) {
-        const at = <usize>k * hb + b;
-        s = f32x4.add(s, f32x4.mul(v128.load(alpha + at), v128.load(g + at)));
-      }
-      let rowSum = f32x4.splat(0);
-      for (let k = lo; k < hi; k++) {
-        const at = <usize>k * hb + b;
-        const vj = v + <usize>load<i32>(indices + (<usize>k << 2)) * hb + b;
-        const z = f32x4.add(v128.load(ui + b), v128.load(vj));
-        const factor = v128.bitselect(f32x4.splat(1), f32x4.splat(slope), f32x4.gt(z, f32x4.splat(0)));
-        const d = f32x4.mul(f32x4.mul(v128.load(alpha + at), f32x4.sub(v128.load(g + at), s)), factor);
-        rowSum = f32x4.add(rowSum, d);
-        if (scatter) {
-          const dj = dv + (vj - v);
-          v128.store(dj, f32x4.add(v128.load(dj), d));
-        } else if (dOut != 0) v128.store(dOut + at, d);
-      }
-      if (du != 0) v128.store(du + <usize>i * hb + b, f32x4.add(v128.load(du + <usize>i * hb + b), rowSum));
-    }
-    for (; b < hb; b += 4) {
-      let s: f32 = 0;
-      for (let k = lo; k < hi; k++) s += load<f32>(alpha + <usize>k * hb + b) * load<f32>(g + <usize>k * hb + b);
-      let rowSum: f32 = 0;
-      for (let k = lo; k < hi; k++) {
-        const at = <usize>k * hb + b;
-        const vj = v + <usize>load<i32>(indices + (<usize>k << 2)) * hb + b;
-        const d = load<f32>(alpha + at) * (load<f32>(g + at) - s) * (load<f32>(ui + b) + load<f32>(vj) > 0 ? 1 : slope);
-        rowSum += d;
-        if (scatter) store<f32>(dv + (vj - v), load<f32>(dv + (vj - v)) + d);
-        else if (dOut != 0) store<f32>(dOut + at, d);
-      }
-      if (du != 0) store<f32>(du + <usize>i * hb + b, load<f32>(du + <usize>i * hb + b) + rowSum);
     }
   }
 }

@@ -2,7 +2,8 @@
 // module's entry, which also exports the multi-head and softmax kernels.
 
 export { gspmm, sddmmAdd, sddmmDot, sumEntries } from './heads';
-export { edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward } from './softmax';
+export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
+export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 
