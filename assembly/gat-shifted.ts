@@ -3,7 +3,7 @@
 // float64).
 
 import { exp4 } from './expf';
-import { rowStart, scaleGroup, softmaxGroup } from './softmax';
+import { rowStart, scaleGroup, softmaxGroupCall } from './softmax';
 
 /* With V = max_j v_j per head and t = u_i + V, c_i = leakyRelu(t) bounds row i's logits, and
  *   exp(leakyRelu(u_i + v_j) - c_i) = max(A_i P_j, B_i Q_j),  P_j = e^(v_j - V), Q_j = e^(slope (v_j - V)),
@@ -93,8 +93,8 @@ export function gatAttentionShifted(
         }
       }
       if (!shifted) {
-        softmaxGroup(lo, hi, hb, b, 0, ui, v, indices, slope, out);
-        if (pair) softmaxGroup(lo, hi, hb, b + 16, 0, ui, v, indices, slope, out);
+        softmaxGroupCall(lo, hi, hb, b, 0, ui, v, indices, slope, out);
+        if (pair) softmaxGroupCall(lo, hi, hb, b + 16, 0, ui, v, indices, slope, out);
       }
     }
   }

@@ -30,7 +30,8 @@ import { exp1, exp4 } from './expf';
 
 /** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi): the logits go to out, then their exps (less
  *  the row maximum), then the quotients. */
-export function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
+// @ts-ignore: decorator
+@inline function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
   let mx = f32x4.splat(-Infinity);
   for (let k = lo; k < hi; k++) {
     const l = logit4(e, k, hb, b, ui, v, indices, slope);
@@ -45,6 +46,12 @@ export function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui
     den = f32x4.add(den, x);
   }
   scaleGroup(lo, hi, hb, b, f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16))), out);
+}
+
+/** softmaxGroup as a call (for gat-shifted.ts' rare exact rows: inlined there, the exp's constants crowd out the
+ *  registers of its entry loop). */
+export function softmaxGroupCall(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
+  softmaxGroup(lo, hi, hb, b, e, ui, v, indices, slope, out);
 }
 
 /** out[k, b / 4 + (0 .. 4)] *= inv for the entries [lo, hi). */

@@ -4,7 +4,7 @@
 import { transposeStructure, type CsrMatrix } from '../graph/csr.js';
 import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
 import type { FloatArray } from './types.js';
-import type { WasmOutput, WasmPhase } from './wasm-job.js';
+import type { WasmRange, WasmPhase } from './wasm-job.js';
 import type { Placement } from './wasm-layout.js';
 import { csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
 
@@ -18,8 +18,8 @@ const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 &
 
 const copy = (x: FloatArray, lo: number, hi: number): Placement => ({ copy: x, lo, hi });
 
-const perEntry = (at: number, out: FloatArray, width: number, indptr: number, e0: number): WasmOutput =>
-  ({ at, out: out, width, entries: { indptr, e0 } });
+const perEntry = (at: number, array: FloatArray, width: number, indptr: number, e0: number): WasmRange =>
+  ({ at, array, width, entries: { indptr, e0 } });
 
 /** The transpose's indptr, row numbers and entry permutation. */
 function transposePlacements(a: CsrMatrix): { t: ReturnType<typeof transposeStructure>; places: Placement[] } {
@@ -34,7 +34,7 @@ export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: num
   const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f }]);
   if (!at) return null;
   const [indptr, indices, wAt, xAt, outAt] = at;
-  const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, out: out, width: f }]);
+  const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, array: out, width: f }]);
   return [{ job, units: a.rows, balance: a.indptr }];
 }
 
@@ -58,7 +58,7 @@ export function gspmmBackwardPlan(
     phases.push({ job, units: a.rows, balance: a.indptr });
   }
   if (dx && transpose) {
-    const job = wasmJob(s, 'gspmm', [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, out: dx, width: f }]);
+    const job = wasmJob(s, 'gspmm', [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
     phases.push({ job, units: a.cols, balance: transpose.t.indptr });
   }
   return phases;
@@ -72,34 +72,35 @@ export function sddmmDotPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, x: Floa
   return gspmmBackwardPlan(s, a, new Float32Array(0), heads, x, y, f, out, null);
 }
 
-/** Per-entry kernels over the rows of A: the export, its arguments before the output's address, the per-node or
- *  per-entry inputs to copy in, and whether it reads the column indices. */
+/** Per-entry kernels over the rows of A: the export, its arguments before the arrays, the per-node inputs (copied in
+ *  whole) and per-entry ones (each thread copies its rows' entries), and whether it reads the column indices. */
 function entryPlan(
-  s: WasmSparse, a: CsrMatrix, kernel: string, lead: number[], inputs: Array<[FloatArray, number, number]>, withIndices: boolean, heads: number, out: FloatArray,
+  s: WasmSparse, a: CsrMatrix, kernel: string, lead: number[], nodes: Array<[FloatArray, number]>, perEntries: FloatArray[], withIndices: boolean,
+  heads: number, out: FloatArray,
 ): WasmPhase[] | null {
-  if (!float32(out, ...inputs.map(([x]) => x)) || !validHeads(heads)) return null;
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  if (!float32(out, ...nodes.map(([x]) => x), ...perEntries) || !validHeads(heads) || perEntries.some((x) => x.length < e1 * heads)) return null;
   const [indptrPlace, indicesPlace] = csrPlacements(a);
-  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...inputs.map(([x, lo, hi]) => copy(x, lo, hi)), { bytes: 4 * (e1 - e0) * heads }]);
+  const bytes = { bytes: 4 * (e1 - e0) * heads };
+  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...nodes.map(([x, n]) => copy(x, 0, n)), ...perEntries.map(() => bytes), bytes]);
   if (!at) return null;
   const [indptr, indices, ...rest] = at;
   const outAt = rest[rest.length - 1];
+  const inputs = perEntries.map((x, i) => perEntry(rest[nodes.length + i], x, heads, indptr, e0));
   const args = [heads, ...lead, e0, indptr, ...(withIndices ? [indices] : []), ...rest];
-  return [{ job: wasmJob(s, kernel, args, [perEntry(outAt, out, heads, indptr, e0)]), units: a.rows, balance: a.indptr }];
+  return [{ job: wasmJob(s, kernel, args, [perEntry(outAt, out, heads, indptr, e0)], inputs), units: a.rows, balance: a.indptr }];
 }
 
-const entries = (a: CsrMatrix, heads: number): [number, number] => [a.indptr[0] * heads, a.indptr[a.rows] * heads];
-
 export function sddmmAddPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
-  return entryPlan(s, a, 'sddmmAdd', [], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+  return entryPlan(s, a, 'sddmmAdd', [], [[u, a.rows * heads], [v, a.cols * heads]], [], true, heads, out);
 }
 
 export function edgeSoftmaxPlan(s: WasmSparse, a: CsrMatrix, e: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
-  return entryPlan(s, a, 'edgeSoftmax', [], [[e, ...entries(a, heads)]], false, heads, out);
+  return entryPlan(s, a, 'edgeSoftmax', [], [], [e], false, heads, out);
 }
 
 export function edgeSoftmaxBackwardPlan(s: WasmSparse, a: CsrMatrix, alpha: FloatArray, g: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
-  return entryPlan(s, a, 'edgeSoftmaxBackward', [], [[alpha, ...entries(a, heads)], [g, ...entries(a, heads)]], false, heads, out);
+  return entryPlan(s, a, 'edgeSoftmaxBackward', [], [], [alpha, g], false, heads, out);
 }
 
 /** By the shifted form (assembly/gat-shifted.ts: source factors by columns, then rows) where the fused TypeScript
@@ -107,7 +108,7 @@ export function edgeSoftmaxBackwardPlan(s: WasmSparse, a: CsrMatrix, alpha: Floa
 export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): WasmPhase[] | null {
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   if (!(slope >= 0 && slope <= 1 && heads % 4 === 0 && e1 - e0 >= MIN_ENTRIES_PER_COLUMN * a.cols)) {
-    return entryPlan(s, a, 'gatAttention', [slope], [[u, 0, a.rows * heads], [v, 0, a.cols * heads]], true, heads, out);
+    return entryPlan(s, a, 'gatAttention', [slope], [[u, a.rows * heads], [v, a.cols * heads]], [], true, heads, out);
   }
   if (!float32(u, v, out)) return null;
   const at = s.layout.place([
@@ -131,24 +132,27 @@ export function gatAttentionBackwardPlan(
   s: WasmSparse, parallel: boolean, a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
   du: FloatArray | null, dv: FloatArray | null,
 ): WasmPhase[] | null {
-  if (!float32(u, v, alpha, g, du, dv) || !validHeads(heads)) return null;
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
-  const [k0, k1] = entries(a, heads);
+  if (!float32(u, v, alpha, g, du, dv) || !validHeads(heads) || Math.min(alpha.length, g.length) < e1 * heads) return null;
   const transpose = dv && parallel ? transposePlacements(a) : null;
+  const terms = { bytes: 4 * (e1 - e0) * heads };
   const at = s.layout.place([
-    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads),
-    copy(alpha, k0, k1), copy(g, k0, k1),
-    du ? copy(du, 0, a.rows * heads) : undefined, dv ? copy(dv, 0, a.cols * heads) : undefined,
-    ...(transpose ? [{ bytes: 4 * (e1 - e0) * heads }, ...transpose.places] : []),
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), terms, terms,
+    du ? { bytes: 4 * a.rows * heads } : undefined, dv ? { bytes: 4 * a.cols * heads } : undefined,
+    ...(transpose ? [terms, ...transpose.places] : []),
   ]);
   if (!at) return null;
   const [indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dAt, tIndptr, , perm] = at;
-  const outputs: WasmOutput[] = du ? [{ at: duAt, out: du, width: heads }] : [];
-  if (dv && !transpose) outputs.push({ at: dvAt, out: dv, width: heads, whole: a.cols * heads });
+  // du and dv accumulate: copied in and out by the rows (du) or columns (dv) of each part; dv whole for the scatter
+  const rowsOfDu: WasmRange[] = du ? [{ at: duAt, array: du, width: heads }] : [];
+  const dvRange: WasmRange[] = dv ? [{ at: dvAt, array: dv, width: heads, whole: transpose ? undefined : a.cols * heads }] : [];
+  const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu, ...(transpose ? [] : dvRange)];
   const args = [heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dv && !transpose ? 1 : 0, transpose ? dAt : 0];
-  const phases: WasmPhase[] = [{ job: wasmJob(s, 'gatAttentionBackward', args, outputs), units: a.rows, balance: a.indptr }];
-  if (transpose && dv) {
-    const job = wasmJob(s, 'sumEntries', [heads, tIndptr, perm, e0, dAt, dvAt], [{ at: dvAt, out: dv, width: heads }]);
+  const phases: WasmPhase[] = [
+    { job: wasmJob(s, 'gatAttentionBackward', args, [...rowsOfDu, ...(transpose ? [] : dvRange)], inputs), units: a.rows, balance: a.indptr },
+  ];
+  if (transpose) {
+    const job = wasmJob(s, 'sumEntries', [heads, tIndptr, perm, e0, dAt, dvAt], dvRange, dvRange);
     phases.push({ job, units: a.cols, balance: transpose.t.indptr });
   }
   return phases;

@@ -3,7 +3,7 @@
 
 import { transposeCached, type CsrMatrix } from '../graph/csr.js';
 import type { ActivationSpec, FloatArray } from './types.js';
-import { runPhases, type WasmJob, type WasmOutput, type WasmPhase } from './wasm-job.js';
+import { runPhases, type WasmJob, type WasmRange, type WasmPhase } from './wasm-job.js';
 import { WasmLayout, type Copyable, type Placement } from './wasm-layout.js';
 import { compileKernelModule, readWasm, type WasmKernelModule } from './wasm-module.js';
 
@@ -44,9 +44,9 @@ export function csrPlacements(a: CsrMatrix): Placement[] {
   return [structure(a, a.indptr, 0, a.rows + 1), structure(a, a.indices, a.indptr[0], a.indptr[a.rows])];
 }
 
-export function wasmJob(s: WasmSparse, kernel: string, args: number[], outputs: WasmOutput[]): WasmJob {
+export function wasmJob(s: WasmSparse, kernel: string, args: number[], outputs: WasmRange[], inputs?: WasmRange[]): WasmJob {
   const { module, memory, memoryId } = s.module;
-  return { module, memory, memoryId, kernel, args, outputs };
+  return { module, memory, memoryId, kernel, args, outputs, inputs };
 }
 
 /** out = A @ x by rows of A, with `vals` (A's values, or per-call weights when `weights`) or ones, through the
@@ -64,7 +64,7 @@ export function gatherPlan(
   const [indptr, indices, values, input, output, bias] = at;
   const relu = epilogue?.act.kind === 'relu';
   const after = epilogue && !relu ? epilogue.act : undefined;
-  const job = wasmJob(s, 'gather', [f, e0, indptr, indices, values, input, output, bias, relu ? 1 : 0], [{ at: output, out, width: f, after }]);
+  const job = wasmJob(s, 'gather', [f, e0, indptr, indices, values, input, output, bias, relu ? 1 : 0], [{ at: output, array: out, width: f, after }]);
   return [{ job, units: a.rows, balance: a.indptr }];
 }
 
