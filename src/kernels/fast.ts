@@ -1,6 +1,6 @@
 // Tuned kernels: native BLAS GEMM when it loads (else WebAssembly SIMD, else TypeScript) and hand-tuned sparse loops.
 
-import type { CsrMatrix } from '../graph/csr.js';
+import { permuteEntries, transposeStructure, type CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
 import { applyMask, chunkCount, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, biasActivationRows, columnSums } from './elementwise.js';
@@ -295,6 +295,21 @@ function sddmmDotBlocked(a: CsrMatrix, y: FloatArray, x: FloatArray, heads: numb
   }
 }
 
+/** Below this many multiply-adds (or elements) a TypeScript kernel stays on the calling thread in the parallel kernels
+ *  (a hand-off costs tens of microseconds); gspmmBackward takes the transpose from this size on. */
+export const MIN_WORK = 1 << 20;
+
+/** gspmmBackward for products of at least MIN_WORK multiply-adds, through k's kernels: dw by sddmmDot, and
+ *  dX = A(w)^T g gathered by rows of A's cached transpose with the weights permuted into its entry order (`scratch`,
+ *  w's length), so the parallel kernels split both and give the bits of one thread. */
+export function gspmmBackwardByTranspose(
+  k: Kernels, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray, scratch: FloatArray,
+): void {
+  if (dw) k.sddmmDot(a, g, x, heads, f, dw);
+  const t = transposeStructure(a);
+  k.gspmm({ rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices }, permuteEntries(w, t.perm, heads, scratch), heads, g, f, dx);
+}
+
 /** dw = sddmmDot(a, g, x) and dx = gspmmT(a, w, g) in one sweep over the entries: per row and head, the row's
  *  gradient channels in locals (8 at a time), and per entry one dot with the source row of x for dw and one scatter
  *  into the source row of dx (30% faster than the two kernels, and no transpose, on Cora's 8 heads of 8 channels). */
@@ -450,7 +465,11 @@ export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, o
  *  `sparse` is given and takes the operands. */
 function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSparse | null): Kernels {
   const ts: Kernels = {
-    name, gemm, sddmmDot, gspmmBackward, sddmmAdd, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
+    name, gemm, sddmmDot, sddmmAdd,
+    gspmmBackward: (a, w, heads, x, g, f, dw, dx) => {
+      if (dx && (a.indptr[a.rows] - a.indptr[0]) * f >= MIN_WORK) gspmmBackwardByTranspose(ts, a, w, heads, x, g, f, dw, dx, new (w.constructor as Float64ArrayConstructor)(w.length));
+      else gspmmBackward(a, w, heads, x, g, f, dw, dx);
+    }, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
     spmm: (a, x, f, out) => aggregateRows(a, a.values, x, f, out),
     spmmBiasActivation: (a, x, f, bias, act, out) => spmmBiasActivationRows(a, x, f, bias, act, out, 0, a.rows),
     spmmT: (a, y, f, out) => spmmTRange(a, a.values, y, f, out, 0, a.cols),

@@ -4,6 +4,7 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount } from './dropout-mask.js';
 import { columnSumBlocks, combineColumnSums } from './elementwise.js';
+import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
@@ -11,13 +12,17 @@ import type { WasmPhase } from './wasm-job.js';
 import { wasmPlans } from './wasm-plans.js';
 import { float32, type WasmSparse } from './wasm-sparse.js';
 
-/** Below this many multiply-adds (or elements) a TypeScript kernel stays on the calling thread (a hand-off costs tens
- *  of microseconds). */
-export const MIN_WORK = 1 << 20;
+export { MIN_WORK };
 
-/** The same for the wasm kernels, which get through the work several times faster: below it a split measured slower
- *  than one thread (bench:kernels). */
-export const MIN_WASM_WORK = 1 << 23;
+/** The same for the wasm kernels, in multiply-adds of a sparse product (a per-entry softmax or attention value counts
+ *  PER_ENTRY_COST of them): a split (a hand-off and the other thread's copies) measured slower than one thread below
+ *  about half a millisecond of work, e.g. Cora's SpMM at f = 256 (3.4M) or 8-head attention (0.1M entries x heads),
+ *  and 1.5-2x faster at twice that on the 2-core machine (a crossover run of 2708 to 30k nodes). */
+export const MIN_WASM_WORK = 1 << 22;
+
+/** Multiply-adds one per-entry value of edge softmax, SDDMM add or GAT attention is worth (an exp, or a gathered
+ *  score row per head group); GAT attention's backward counts one: split, it stores its terms and gathers them back. */
+export const PER_ENTRY_COST = 8;
 
 /** When to split: `ts` for the TypeScript loops, `wasm` for kernels the wasm module takes (float32 operands). */
 export interface SplitThresholds {
@@ -89,7 +94,7 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
  *  write live in shared memory (tensors of fastgnn's own allocator do); the GEMM stays `base`'s. Float32 sparse
  *  products, SDDMM, edge softmax and GAT attention go through `sparse` (the wasm module) when given, each phase split
  *  by output rows; the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range
- *  (the fused GAT kernels and gspmmBackward stay `base`'s there). Every output value is computed in the same order as
+ *  (the fused GAT kernels stay `base`'s there; gspmmBackward gathers dX over the transpose). Every output value is computed in the same order as
  *  on one thread (scatters are split by output rows; column sums add fixed blocks), so results have the same bits
  *  for any thread count. */
 export function createParallelKernels(
@@ -107,8 +112,9 @@ export function createParallelKernels(
     work >= minWork.ts && units >= threads && arrays.every((x) => !x || isShared(x));
   /** the same for a kernel the wasm module has a plan for: by the wasm threshold when the plan would take the arrays
    *  (and the matrix's `values`) */
-  const worthPlanned = (work: number, units: number, values: FloatArray | undefined, ...arrays: Array<FloatArray | undefined | null>): boolean =>
-    worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work >= minWork.wasm);
+  const worthPlanned = (
+    work: number, cost: number, units: number, values: FloatArray | undefined, ...arrays: Array<FloatArray | undefined | null>
+  ): boolean => worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work * cost >= minWork.wasm);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
@@ -117,62 +123,63 @@ export function createParallelKernels(
     for (const p of phases ?? []) split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
     return !!phases;
   };
-  return {
+  const kernels: Kernels = {
     ...base,
     name: `${base.name}+${threads}threads`,
     spmm(a, x, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, a.values, x, out)) return base.spmm(a, x, f, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, a.values, x, out)) return base.spmm(a, x, f, out);
       if (!wasm(plans?.spmm(a, x, f, out))) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     spmmBiasActivation(a, x, f, bias, act, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, a.values, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, a.values, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
       if (!wasm(plans?.spmmBiasActivation(a, x, f, bias, act, out))) {
         split('spmmBiasActivation', { a: sharedCsr(a, true), x, f, bias, act, out }, byRows(a));
       }
     },
     gspmm(a, w, heads, x, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, undefined, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, undefined, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
       if (!wasm(plans?.gspmm(a, w, heads, x, f, out))) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
     },
     spmmT(a, y, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.cols, a.values, y, out)) return base.spmmT(a, y, f, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.cols, a.values, y, out)) return base.spmmT(a, y, f, out);
       if (!wasm(plans?.spmmT(a, y, f, out))) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
     },
     gspmmT(a, w, heads, y, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.cols, undefined, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.cols, undefined, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
       if (!wasm(plans?.gspmmT(a, w, heads, y, f, out))) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
     },
     sddmmDot(a, y, x, heads, f, out) {
-      if (!worthPlanned(nnz(a) * f, a.rows, undefined, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, undefined, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
       if (!wasm(plans?.sddmmDot(a, y, x, heads, f, out))) split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
     },
     gspmmBackward(a, w, heads, x, g, f, dw, dx) {
-      if (!worthPlanned(nnz(a) * f, Math.min(a.rows, a.cols), undefined, w, x, g, dw, dx) || !wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) {
-        base.gspmmBackward(a, w, heads, x, g, f, dw, dx);
-      }
+      const work = nnz(a) * f;
+      if (worthPlanned(work, 1, Math.min(a.rows, a.cols), undefined, w, x, g, dw, dx) && wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) return;
+      if (dx === null || !worth(work, Math.min(a.rows, a.cols), w, x, g, dw, dx)) return base.gspmmBackward(a, w, heads, x, g, f, dw, dx);
+      gspmmBackwardByTranspose(kernels, a, w, heads, x, g, f, dw, dx, new (w.constructor as Float64ArrayConstructor)(new SharedArrayBuffer(w.byteLength)));
     },
     sddmmAdd(a, u, v, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
       if (!wasm(plans?.sddmmAdd(a, u, v, heads, out))) split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
     },
     edgeSoftmax(a, e, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, e, out)) return base.edgeSoftmax(a, e, heads, out);
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, e, out)) return base.edgeSoftmax(a, e, heads, out);
       if (!wasm(plans?.edgeSoftmax(a, e, heads, out))) split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
     },
     edgeSoftmaxBackward(a, alpha, g, heads, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
       if (!wasm(plans?.edgeSoftmaxBackward(a, alpha, g, heads, out))) {
         split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
       }
     },
     gatAttention(a, u, v, heads, slope, out) {
-      if (!worthPlanned(nnz(a) * heads, a.rows, undefined, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
         base.gatAttention(a, u, v, heads, slope, out);
       }
     },
     gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
       const plan = (): WasmPhase[] | null | undefined => plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
-      if (!worthPlanned(nnz(a) * heads, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plan())) {
+      if (!worthPlanned(nnz(a) * heads, 1, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plan())) {
         base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
       }
     },
@@ -214,4 +221,5 @@ export function createParallelKernels(
       combineColumnSums(blocks, n, partials, out);
     },
   };
+  return kernels;
 }

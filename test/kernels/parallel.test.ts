@@ -83,6 +83,10 @@ for (const [variant, one, par] of variants) describe(`parallel kernels (${varian
     one.edgeSoftmax(b, logits, heads, alpha);
     assertSplitAndSame(par, one, 'sddmmDot', b.indptr[b.rows] * f, sharedRandom(e, rnd), (k, out) => k.sddmmDot(b, y, x, heads, f, out));
     assertSplitAndSame(par, one, 'sddmmAdd', e, sharedRandom(e, rnd), (k, out) => k.sddmmAdd(b, u, v, heads, out));
+    const w = sharedRandom(e, rnd);
+    assertSplitAndSame(par, one, 'gspmmBackward', b.indptr[b.rows] * f, sharedRandom(e + b.cols * f, rnd), (k, out) => {
+      k.gspmmBackward(b, w, heads, x, y, f, out.subarray(0, e), out.subarray(e));
+    });
     assertSplitAndSame(par, one, 'edgeSoftmax', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmax(b, logits, heads, out));
     assertSplitAndSame(par, one, 'edgeSoftmaxBackward', e, sharedRandom(e, rnd), (k, out) => k.edgeSoftmaxBackward(b, alpha, g, heads, out));
   });
