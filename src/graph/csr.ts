@@ -1,7 +1,8 @@
 // Compressed sparse row matrices and graphs: the one sparse layout every kernel, loader and sampler shares.
 
 /** Row-major sparse matrix. For a graph, row i lists the SOURCES j of the edges j -> i (its in-neighbours),
- *  so message aggregation out_i = sum_j A[i, j] * x_j is a row-wise SpMM. `values` absent means all ones. */
+ *  so message aggregation out_i = sum_j A[i, j] * x_j is a row-wise SpMM. `values` absent means all ones. Its arrays
+ *  must not change once a kernel has seen them: kernels cache copies and transposes of them (by array object). */
 export interface CsrMatrix {
   readonly rows: number;
   readonly cols: number;
