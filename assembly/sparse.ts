@@ -1,8 +1,14 @@
-// WebAssembly SIMD float32 sparse products (AssemblyScript): rows of out = A @ x (gathered) and of out = A^T y
-// (scattered), with A's values or ones.
+// WebAssembly SIMD float32 sparse products (AssemblyScript): rows of out = A @ x, with A's values or ones; the
+// module's entry, which also exports the multi-head and softmax kernels.
 
-/* Built into dist/wasm/sparse.wasm by `npm run build:wasm` and driven by src/kernels/wasm-sparse.ts, which copies
- * the CSR structure and the dense operand into the shared memory (pointers are byte offsets; indptr and indices
+export { gspmm, sddmmAdd, sddmmDot, sumEntries } from './heads';
+export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
+export { gatAttentionBackward } from './gat-backward';
+export { gatAttentionShifted, gatSources } from './gat-shifted';
+export { expInto } from './expf';
+
+/* Built into dist/wasm/sparse.wasm by `npm run build:wasm` and driven by src/kernels/wasm-sparse.ts, which places
+ * the CSR structure and the dense operand in the shared memory (pointers are byte offsets; indptr and indices
  * int32, values and dense rows float32, rows f wide and row-major; values = 0 means every value is 1; entry k
  * sits at index k - e0 of indices and values, e0 = indptr[0]).
  *
@@ -11,10 +17,9 @@
  * to each sum and then applies relu (relu = 1) before the store: the fused SpMM + bias + activation, with the bits of
  * the unfused ops (a float32 add is correctly rounded here and in JavaScript alike). Four accumulators (not eight) measured
  * faster: each entry's work is short enough for many entries' loads to be in flight at once, which is what a
- * random gather waits on. Scatter: each thread owns the output rows [j0, j1), zeroes them and scans every entry
- * for its own, so threads never write the same row. Both add in entry order in float32 (a multiply, then an
- * add: no relaxed madd, which is behind a flag in Node 20 and machine-dependent), and a row's sum does not depend
- * on which rows a thread gets: results are bitwise the same for any thread count. */
+ * random gather waits on. Sums run in entry order in float32 (a multiply, then an add: no relaxed madd, which is
+ * behind a flag in Node 20 and machine-dependent), and a row's sum does not depend on which rows a thread gets:
+ * results are bitwise the same for any thread count. A^T y is this gather over the transpose (wasm-sparse.ts). */
 
 // @ts-ignore: decorator
 @inline function valueAt(values: usize, at: usize): f32 {
@@ -75,30 +80,6 @@ export function gather(
       }
       if (bias != 0) a += load<f32>(bias + t);
       store<f32>(o + t, relu && !(a > 0) ? 0 : a);
-    }
-  }
-}
-
-/** Output rows [j0, j1) of out = A^T y, y [rows, f]: out[j, :] = sum over entries k = (i, j) of value_k * y[i, :]. */
-export function scatter(
-  rows: i32, j0: i32, j1: i32, f: i32, e0: i32, indptr: usize, indices: usize, values: usize, y: usize, out: usize,
-): void {
-  const fb = <usize>f << 2;
-  memory.fill(out + <usize>j0 * fb, 0, <usize>(j1 - j0) * fb);
-  for (let i = 0; i < rows; i++) {
-    const lo = load<i32>(indptr + (<usize>i << 2)) - e0;
-    const hi = load<i32>(indptr + (<usize>(i + 1) << 2)) - e0;
-    const src = y + <usize>i * fb;
-    for (let k = lo; k < hi; k++) {
-      const at = <usize>k << 2;
-      const j = load<i32>(indices + at);
-      if (j < j0 || j >= j1) continue;
-      const s = valueAt(values, at);
-      const v = f32x4.splat(s);
-      const dst = out + <usize>j * fb;
-      let t: usize = 0;
-      for (; t + 16 <= fb; t += 16) v128.store(dst + t, f32x4.add(v128.load(dst + t), f32x4.mul(v, v128.load(src + t))));
-      for (; t < fb; t += 4) store<f32>(dst + t, load<f32>(dst + t) + s * load<f32>(src + t));
     }
   }
 }

@@ -89,7 +89,7 @@ function elementwiseRows(bounds: Bounds): KernelRow[] {
   const mask = new Uint8Array(new SharedArrayBuffer(n));
   const seed = Int32Array.of(1, 2, 3, 4);
   getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
-  const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, parallelWork: n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
+  const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
   const info = { name: `${n / 1e6}M values (${rows / 1000}k x ${width})`, nodes: n, nnz: 0 };
   return [1, PARALLEL_THREADS].flatMap((t) => runCases([dropout, ...elementwiseCases(rows, width, o, mask)], info, t, bounds, log));
 }

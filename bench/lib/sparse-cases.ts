@@ -14,16 +14,16 @@ export const BYTE_MODEL: Record<string, string> = {
   spmm: 'CSR (indptr + indices + values) + gathered x rows 4*nnz*f + out 4*rows*f',
   spmmBiasActivation: 'as spmm (the bias, 4*f, is not counted): the fused relu(A x + b)',
   'spmm+addRowVec+activation': 'as spmmBiasActivation: the same relu(A x + b) by three kernels (its extra passes are not counted)',
-  spmmT: 'CSR + gathered y rows 4*nnz*f + out 4*cols*f (as the gather with the transpose)',
+  spmmT: 'CSR + gathered y rows 4*nnz*f + out 4*cols*f (computed as the gather over a transpose cached per matrix, with its values permuted)',
   gspmm: 'indptr + indices + per-entry weights 4*nnz*heads + gathered x rows 4*nnz*f + out 4*rows*f',
-  gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f',
+  gspmmT: 'indptr + indices + weights 4*nnz*heads + gathered y rows 4*nnz*f + out 4*cols*f (the wasm kernel gathers over a cached transpose: its entry permutation, 4*nnz, and the weights read through it are not counted apart)',
   sddmmAdd: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
   sddmmDot: 'indptr + indices + y 4*rows*f + gathered x rows 4*nnz*f + out 4*nnz*heads',
-  gspmmBackward: 'indptr + indices + w + dw 4*nnz*heads each + g 4*rows*f + gathered x rows 4*nnz*f + dx 4*cols*f',
+  gspmmBackward: 'indptr + indices + w + dw 4*nnz*heads each + g 4*rows*f + gathered x rows 4*nnz*f + dx 4*cols*f (the wasm kernel also gathers g rows, 4*nnz*f, for dx over the transpose: not counted)',
   edgeSoftmax: 'indptr + e 4*nnz*heads + out 4*nnz*heads',
   edgeSoftmaxBackward: 'indptr + alpha + g (4*nnz*heads each) + out 4*nnz*heads',
   gatAttention: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
-  gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads',
+  gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads (split over threads, the wasm kernel stores the per-entry terms, 4*nnz*heads, and gathers them back over the transpose: not counted)',
   'unfused gatAttention': 'as gatAttention (the bytes the operation needs, not those the chain moves)',
   'unfused gatAttentionBackward': 'as gatAttentionBackward',
   gatherRows: 'idx 4*R + source rows 4*R*f + out 4*R*f',
@@ -46,8 +46,8 @@ interface GatAttentionKernels {
 export function fusedGat(k: Kernels): Partial<GatAttentionKernels> {
   const r = k as unknown as Partial<Record<string, unknown>>;
   const out: Partial<GatAttentionKernels> = {};
-  if (typeof r.gatAttention === 'function' && r.gatAttention.length === 6) out.gatAttention = r.gatAttention as GatAttentionKernels['gatAttention'];
-  if (typeof r.gatAttentionBackward === 'function' && r.gatAttentionBackward.length === 9) {
+  if (typeof r.gatAttention === 'function') out.gatAttention = r.gatAttention as GatAttentionKernels['gatAttention'];
+  if (typeof r.gatAttentionBackward === 'function') {
     out.gatAttentionBackward = r.gatAttentionBackward as GatAttentionKernels['gatAttentionBackward'];
   }
   return out;
@@ -96,8 +96,6 @@ export interface SparseCase {
   width: number;
   heads: number;
   bytes: number;
-  /** the size a row-parallel wrapper compares with its MIN_WORK (nnz * f for SpMM / GSpMM, n for dropout) */
-  parallelWork: number;
   /** the kernel whose parallel version decides whether a composite case runs with several threads */
   parallelAs?: string;
   run: (k: Kernels) => void;
@@ -113,14 +111,14 @@ export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCa
   const nnz = a.indptr[a.rows];
   const gather = (f: number): number => csrBytes(a, true) + 4 * nnz * f + 4 * a.rows * f;
   return widths.flatMap((f) => [
-    { kernel: 'spmm', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f, run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
-    { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, parallelWork: nnz * f, run: (k: Kernels) => k.spmmT(a, o.y, f, o.out) },
+    { kernel: 'spmm', width: f, heads: 1, bytes: gather(f), run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
+    { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, run: (k: Kernels) => k.spmmT(a, o.y, f, o.out) },
     {
-      kernel: 'spmmBiasActivation', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f,
+      kernel: 'spmmBiasActivation', width: f, heads: 1, bytes: gather(f),
       run: (k: Kernels) => k.spmmBiasActivation(a, o.x, f, o.u, RELU, o.out),
     },
     {
-      kernel: 'spmm+addRowVec+activation', width: f, heads: 1, bytes: gather(f), parallelWork: nnz * f, parallelAs: 'spmm',
+      kernel: 'spmm+addRowVec+activation', width: f, heads: 1, bytes: gather(f), parallelAs: 'spmm',
       run: (k: Kernels) => {
         const n = a.rows * f;
         k.spmm(a, o.x, f, o.out);
@@ -134,7 +132,7 @@ export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCa
 /** The elementwise kernels of a training step on `rows` x `width` values (an activation's size). */
 export function elementwiseCases(rows: number, width: number, o: Operands, mask: Uint8Array): SparseCase[] {
   const n = rows * width;
-  const c = (kernel: string, bytes: number, run: (k: Kernels) => void): SparseCase => ({ kernel, width, heads: 1, bytes, parallelWork: n, run });
+  const c = (kernel: string, bytes: number, run: (k: Kernels) => void): SparseCase => ({ kernel, width, heads: 1, bytes, run });
   return [
     c('activation', 8 * n, (k) => k.activation(RELU, n, o.x, o.out)),
     c('activationBackward', 12 * n, (k) => k.activationBackward(RELU, n, o.x, o.x, o.y, o.out)),
@@ -150,40 +148,38 @@ export function gatCases(g: CsrMatrix, widths: number[], heads: number, o: Opera
   const n = g.rows;
   const structure = csrBytes(g, false);
   const perEntry = 4 * nnz * heads;
-  const work = (f: number): number => nnz * f;
   const cases: SparseCase[] = widths.flatMap((f) => [
-    { kernel: 'gspmm', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, parallelWork: work(f), run: (k: Kernels) => k.gspmm(g, o.e1, heads, o.x, f, o.out) },
-    { kernel: 'gspmmT', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, parallelWork: work(f), run: (k: Kernels) => k.gspmmT(g, o.e1, heads, o.y, f, o.out) },
+    { kernel: 'gspmm', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, run: (k: Kernels) => k.gspmm(g, o.e1, heads, o.x, f, o.out) },
+    { kernel: 'gspmmT', width: f, heads, bytes: structure + perEntry + 4 * nnz * f + 4 * n * f, run: (k: Kernels) => k.gspmmT(g, o.e1, heads, o.y, f, o.out) },
   ]);
   const f0 = widths[0];
-  const w = work(heads);
   cases.push(
-    { kernel: 'sddmmAdd', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: (k) => k.sddmmAdd(g, o.u, o.v, heads, o.e1) },
-    { kernel: 'sddmmDot', width: f0, heads, bytes: structure + 4 * n * f0 + 4 * nnz * f0 + perEntry, parallelWork: work(f0), run: (k) => k.sddmmDot(g, o.y, o.x, heads, f0, o.e1) },
+    { kernel: 'sddmmAdd', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, run: (k) => k.sddmmAdd(g, o.u, o.v, heads, o.e1) },
+    { kernel: 'sddmmDot', width: f0, heads, bytes: structure + 4 * n * f0 + 4 * nnz * f0 + perEntry, run: (k) => k.sddmmDot(g, o.y, o.x, heads, f0, o.e1) },
     {
-      kernel: 'gspmmBackward', width: f0, heads, bytes: structure + 2 * perEntry + 4 * n * f0 + 4 * nnz * f0 + 4 * n * f0, parallelWork: work(f0),
+      kernel: 'gspmmBackward', width: f0, heads, bytes: structure + 2 * perEntry + 4 * n * f0 + 4 * nnz * f0 + 4 * n * f0,
       run: (k) => k.gspmmBackward(g, o.e1, heads, o.x, o.y, f0, o.e2, o.out),
     },
-    { kernel: 'edgeSoftmax', width: heads, heads, bytes: 4 * (n + 1) + 2 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmax(g, o.e1, heads, o.e2) },
-    { kernel: 'edgeSoftmaxBackward', width: heads, heads, bytes: 4 * (n + 1) + 3 * perEntry, parallelWork: w, run: (k) => k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, o.e1) },
+    { kernel: 'edgeSoftmax', width: heads, heads, bytes: 4 * (n + 1) + 2 * perEntry, run: (k) => k.edgeSoftmax(g, o.e1, heads, o.e2) },
+    { kernel: 'edgeSoftmaxBackward', width: heads, heads, bytes: 4 * (n + 1) + 3 * perEntry, run: (k) => k.edgeSoftmaxBackward(g, o.e2, o.e3, heads, o.e1) },
   );
   const fused = fusedGat(kernels);
   if (fused.gatAttention) {
     cases.push({
-      kernel: 'gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w,
+      kernel: 'gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry,
       run: (k) => fusedGat(k).gatAttention!(g, o.u, o.v, heads, 0.2, o.e2),
     });
   }
   if (fused.gatAttentionBackward) {
     cases.push({
-      kernel: 'gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry, parallelWork: w,
+      kernel: 'gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry,
       run: (k) => fusedGat(k).gatAttentionBackward!(g, o.u, o.v, o.e2, o.e3, heads, 0.2, o.du, o.dv),
     });
   }
   const unfused = unfusedAttention(g, heads, o);
   cases.push(
-    { kernel: 'unfused gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, parallelWork: w, run: unfused.forward },
-    { kernel: 'unfused gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry, parallelWork: w, run: unfused.backward },
+    { kernel: 'unfused gatAttention', width: heads, heads, bytes: structure + 4 * n * heads + 2 * perEntry, run: unfused.forward },
+    { kernel: 'unfused gatAttentionBackward', width: heads, heads, bytes: structure + 3 * 4 * n * heads + 3 * perEntry, run: unfused.backward },
   );
   return cases;
 }
@@ -221,7 +217,7 @@ export function rowCases(nodes: number, width: number, o: Operands): SparseCase[
   for (let r = 0; r < nodes; r++) idx[r] = (Math.imul(r, 2654435761) >>> 0) % nodes;
   const f = width;
   return [
-    { kernel: 'gatherRows', width: f, heads: 1, bytes: 4 * nodes + 8 * nodes * f, parallelWork: nodes * f, run: (k) => k.gatherRows(o.x.subarray(0, nodes * f), f, idx, o.out) },
-    { kernel: 'scatterAddRows', width: f, heads: 1, bytes: 4 * nodes + 12 * nodes * f, parallelWork: nodes * f, run: (k) => k.scatterAddRows(o.x, f, idx, o.out.subarray(0, nodes * f)) },
+    { kernel: 'gatherRows', width: f, heads: 1, bytes: 4 * nodes + 8 * nodes * f, run: (k) => k.gatherRows(o.x.subarray(0, nodes * f), f, idx, o.out) },
+    { kernel: 'scatterAddRows', width: f, heads: 1, bytes: 4 * nodes + 12 * nodes * f, run: (k) => k.scatterAddRows(o.x, f, idx, o.out.subarray(0, nodes * f)) },
   ];
 }

@@ -4,7 +4,7 @@
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { getKernels, setThreads } from '../../src/kernels/backend.js';
 import { fastKernels } from '../../src/kernels/fast.js';
-import { MIN_WORK } from '../../src/kernels/parallel.js';
+import { sharedPool } from '../../src/kernels/pool.js';
 import type { Kernels } from '../../src/kernels/types.js';
 import type { BandwidthResult } from './bandwidth.js';
 import { measure, round } from './measure.js';
@@ -20,7 +20,7 @@ export interface KernelRow {
   /** setThreads value */
   threads: number;
   /** threads that worked: 1 when the kernel has no parallel version or its work is below the row-parallel
-   *  wrapper's MIN_WORK (it then stays on the calling thread) */
+   *  wrapper's threshold (it then stays on the calling thread): whether the timed calls handed parts to the pool */
   threadsUsed: number;
   /** process CPU time / wall time over the timed calls: about the busy threads, less when the machine is loaded */
   cpuPerWall: number;
@@ -57,13 +57,14 @@ export function runCases(cases: SparseCase[], graph: GraphInfo, threads: number,
   for (const c of cases) {
     const parallel = isParallel(k, c.parallelAs ?? c.kernel);
     if (threads > 1 && !parallel) continue;
+    const dispatched = threads > 1 ? sharedPool(threads).dispatched : 0;
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
     // calls moving gigabytes take seconds each on a shared 2-core machine: 3 of them give a usable median
     const t = measure(() => c.run(k), { warmup: threads > 1 ? 2 : 1, minReps: c.bytes > 2e9 ? 3 : 5, minMs: 300, maxReps: 25 });
     const cpu = process.cpuUsage(cpu0);
     const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
-    const threadsUsed = parallel && c.parallelWork >= MIN_WORK ? threads : 1;
+    const threadsUsed = threads > 1 && sharedPool(threads).dispatched > dispatched ? threads : 1;
     const gbPerS = c.bytes / (t.medianMs * 1e6);
     const triad = bounds.triad.get(threadsUsed)?.gbPerS ?? NaN;
     const copy = bounds.copy.get(threadsUsed)?.gbPerS ?? NaN;

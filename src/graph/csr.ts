@@ -1,7 +1,8 @@
 // Compressed sparse row matrices and graphs: the one sparse layout every kernel, loader and sampler shares.
 
 /** Row-major sparse matrix. For a graph, row i lists the SOURCES j of the edges j -> i (its in-neighbours),
- *  so message aggregation out_i = sum_j A[i, j] * x_j is a row-wise SpMM. `values` absent means all ones. */
+ *  so message aggregation out_i = sum_j A[i, j] * x_j is a row-wise SpMM. `values` absent means all ones. Its arrays
+ *  must not change once a kernel has seen them: kernels cache copies and transposes of them (by array object). */
 export interface CsrMatrix {
   readonly rows: number;
   readonly cols: number;
@@ -74,20 +75,22 @@ interface TransposeStructure {
   readonly perm: Int32Array;
 }
 
-const structureCache = new WeakMap<Int32Array, TransposeStructure>();
+const structureCache = new WeakMap<Int32Array, TransposeStructure & { of: Int32Array; cols: number }>();
 const transposeCache = new WeakMap<CsrMatrix, CsrMatrix>();
 
-/** The transpose's structure and entry permutation, computed once per sparsity pattern (keyed by `indices`). */
+/** The transpose's structure and entry permutation, computed once per matrix (keyed by `indptr`, checked against
+ *  `indices` and the column count). A row slice (indptr[0] > 0) transposes its own entries; perm holds their
+ *  absolute entry numbers. */
 export function transposeStructure(m: CsrMatrix): TransposeStructure {
-  let s = structureCache.get(m.indices);
-  if (s && s.indptr.length === m.cols + 1) return s;
-  const count = nnz(m);
+  const cached = structureCache.get(m.indptr);
+  if (cached && cached.of === m.indices && cached.cols === m.cols) return cached;
+  const [e0, e1] = [m.indptr[0], m.indptr[m.rows]];
   const indptr = new Int32Array(m.cols + 1);
-  for (let k = 0; k < count; k++) indptr[m.indices[k] + 1]++;
+  for (let k = e0; k < e1; k++) indptr[m.indices[k] + 1]++;
   for (let c = 0; c < m.cols; c++) indptr[c + 1] += indptr[c];
   const fill = indptr.slice(0, m.cols);
-  const indices = new Int32Array(count);
-  const perm = new Int32Array(count);
+  const indices = new Int32Array(e1 - e0);
+  const perm = new Int32Array(e1 - e0);
   for (let r = 0; r < m.rows; r++) {
     for (let k = m.indptr[r]; k < m.indptr[r + 1]; k++) {
       const dst = fill[m.indices[k]]++;
@@ -95,15 +98,15 @@ export function transposeStructure(m: CsrMatrix): TransposeStructure {
       perm[dst] = k;
     }
   }
-  s = { indptr, indices, perm };
-  structureCache.set(m.indices, s);
+  const s = { indptr, indices, perm, of: m.indices, cols: m.cols };
+  structureCache.set(m.indptr, s);
   return s;
 }
 
 /** Rows of `values` ([nnz, width], row-major) reordered into the transpose's entry order, written into `out` when
  *  given (e.g. an array recycled by the caller). */
 export function permuteEntries<T extends Float32Array | Float64Array>(values: T, perm: Int32Array, width = 1, out?: T): T {
-  out ??= new (values.constructor as new (n: number) => T)(values.length);
+  out ??= new (values.constructor as new (n: number) => T)(perm.length * width);
   if (width === 1) for (let k = 0; k < perm.length; k++) out[k] = values[perm[k]];
   else {
     // an indexed copy: measured about twice as fast as a subarray + set per entry for attention-head widths

@@ -1,6 +1,6 @@
 // Tuned kernels: native BLAS GEMM when it loads (else WebAssembly SIMD, else TypeScript) and hand-tuned sparse loops.
 
-import type { CsrMatrix } from '../graph/csr.js';
+import { permuteEntries, transposeStructure, type CsrMatrix } from '../graph/csr.js';
 import { loadBlas, type NativeBlas } from './blas.js';
 import { applyMask, chunkCount, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, biasActivationRows, columnSums } from './elementwise.js';
@@ -8,7 +8,9 @@ import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
 import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 import { loadWasmGemm, type WasmGemm } from './wasm-gemm.js';
-import { loadWasmSparse, runWasmSparse, wasmSparseCall, type WasmSparse } from './wasm-sparse.js';
+import { runPhases } from './wasm-job.js';
+import { wasmPlans, withWasm } from './wasm-plans.js';
+import { loadWasmSparse, type WasmSparse } from './wasm-sparse.js';
 
 /* Same results as the reference twins up to rounding (same summation order, except sddmmDot, which sums heads of
  * 8+ channels in blocks of 8 and narrower ones in four partial sums, and one-column spmm, which sums in a register),
@@ -17,8 +19,8 @@ import { loadWasmSparse, runWasmSparse, wasmSparseCall, type WasmSparse } from '
  * matrices, f = 1 and heads = 1 take their own loops; spmm writes each output row once instead of
  * zero-filling first; spmmT / gspmmT scatter input rows into the output (the autograd rules instead gather over a
  * cached transpose, see grad-rules.ts; these two serve callers without one, and the kernel benchmark).
- * Every loop indexes plain numbers, so one code path serves Float32Array and Float64Array. Float32 SpMM and
- * one-head GSpMM (and their transposes) go to the WebAssembly SIMD kernels of wasm-sparse.ts when they load
+ * Every loop indexes plain numbers, so one code path serves Float32Array and Float64Array. Float32 sparse products,
+ * SDDMM, edge softmax and GAT attention go to the WebAssembly SIMD kernels (wasm-plans.ts) when they load
  * (fastKernels; fastTsKernels never uses them): several times faster, summed in float32. */
 
 /** out[o : o+f] = v * x[s : s+f] (v = 1: a copy); unrolled by four, which V8 does not do by itself. */
@@ -293,6 +295,21 @@ function sddmmDotBlocked(a: CsrMatrix, y: FloatArray, x: FloatArray, heads: numb
   }
 }
 
+/** Below this many multiply-adds (or elements) a TypeScript kernel stays on the calling thread in the parallel kernels
+ *  (a hand-off costs tens of microseconds); gspmmBackward takes the transpose from this size on. */
+export const MIN_WORK = 1 << 20;
+
+/** gspmmBackward for products of at least MIN_WORK multiply-adds, through k's kernels: dw by sddmmDot, and
+ *  dX = A(w)^T g gathered by rows of A's cached transpose with the weights permuted into its entry order (`scratch`,
+ *  w's length), so the parallel kernels split both and give the bits of one thread. */
+export function gspmmBackwardByTranspose(
+  k: Kernels, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray, scratch: FloatArray,
+): void {
+  if (dw) k.sddmmDot(a, g, x, heads, f, dw);
+  const t = transposeStructure(a);
+  k.gspmm({ rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices }, permuteEntries(w, t.perm, heads, scratch), heads, g, f, dx);
+}
+
 /** dw = sddmmDot(a, g, x) and dx = gspmmT(a, w, g) in one sweep over the entries: per row and head, the row's
  *  gradient channels in locals (8 at a time), and per entry one dot with the source row of x for dw and one scatter
  *  into the source row of dx (30% faster than the two kernels, and no transpose, on Cora's 8 heads of 8 channels). */
@@ -444,28 +461,20 @@ export function scatterAddRowsRange(x: FloatArray, f: number, idx: Int32Array, o
   }
 }
 
-/** The tuned kernels with the given GEMM, and SpMM / GSpMM with one head (and their transposes) through the wasm
- *  SpMM when `sparse` is given and takes the operands. */
+/** The tuned kernels with the given GEMM, and the sparse and attention kernels through the wasm module when
+ *  `sparse` is given and takes the operands. */
 function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSparse | null): Kernels {
-  const wasm = wasmSparseCall(sparse, (job, op, a) => runWasmSparse(job, 0, op === 'gather' ? a.rows : a.cols));
-  return {
-    name, gemm, sddmmDot, gspmmBackward, sddmmAdd, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
-    spmm: (a, x, f, out) => {
-      if (!wasm('gather', a, a.values, x, f, out)) aggregateRows(a, a.values, x, f, out);
-    },
-    spmmBiasActivation: (a, x, f, bias, act, out) => {
-      if (!wasm('gather', a, a.values, x, f, out, { bias, act })) spmmBiasActivationRows(a, x, f, bias, act, out, 0, a.rows);
-    },
-    spmmT: (a, y, f, out) => {
-      if (!wasm('scatter', a, a.values, y, f, out)) spmmTRange(a, a.values, y, f, out, 0, a.cols);
-    },
-    gspmm: (a, w, heads, x, f, out) => {
-      if (heads !== 1) gspmmHeads(a, w, heads, x, f, out);
-      else if (!wasm('gather', a, w, x, f, out)) aggregateRows(a, w, x, f, out);
-    },
-    gspmmT: (a, w, heads, y, f, out) => {
-      if (heads !== 1 || !wasm('scatter', a, w, y, f, out)) gspmmTRange(a, w, heads, y, f, out, 0, a.cols);
-    },
+  const ts: Kernels = {
+    name, gemm, sddmmDot, sddmmAdd,
+    gspmmBackward: (a, w, heads, x, g, f, dw, dx) => {
+      if (dx && (a.indptr[a.rows] - a.indptr[0]) * f >= MIN_WORK) gspmmBackwardByTranspose(ts, a, w, heads, x, g, f, dw, dx, new (w.constructor as Float64ArrayConstructor)(w.length));
+      else gspmmBackward(a, w, heads, x, g, f, dw, dx);
+    }, edgeSoftmax, edgeSoftmaxBackward, gatAttention, gatAttentionBackward, gatherRows, scatterAddRows,
+    spmm: (a, x, f, out) => aggregateRows(a, a.values, x, f, out),
+    spmmBiasActivation: (a, x, f, bias, act, out) => spmmBiasActivationRows(a, x, f, bias, act, out, 0, a.rows),
+    spmmT: (a, y, f, out) => spmmTRange(a, a.values, y, f, out, 0, a.cols),
+    gspmm: (a, w, heads, x, f, out) => (heads === 1 ? aggregateRows(a, w, x, f, out) : gspmmHeads(a, w, heads, x, f, out)),
+    gspmmT: (a, w, heads, y, f, out) => gspmmTRange(a, w, heads, y, f, out, 0, a.cols),
     // the chunked loop is already as direct as it gets on one thread; its reference twin is the same function
     dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
     applyMask: (n, mask, scale, g, out) => applyMask(g, out, mask, scale, 0, n),
@@ -474,6 +483,7 @@ function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSpar
     addRowVec: (m, n, x, v, out) => addRowVecRange(n, x, v, out, 0, m),
     columnSums,
   };
+  return sparse ? withWasm(ts, wasmPlans(sparse, false), runPhases) : ts;
 }
 
 /** Tuned kernels in TypeScript only: the TypeScript GEMM and sparse loops (never touches native code or wasm). */
@@ -486,7 +496,8 @@ export const SMALL_GEMM = 1 << 21;
 
 /** Tuned kernels whose GEMM goes to `blas` (native BLAS or the wasm GEMM), small float32 products to `small` (the
  *  wasm GEMM on this thread) when given, falling back to gemm-ts for the operand types they decline (mixed types;
- *  for wasm, anything but float32), and whose float32 SpMM goes to `sparse` (the wasm SpMM) when given. */
+ *  for wasm, anything but float32), and whose float32 sparse and attention kernels go to `sparse` (the wasm module)
+ *  when given. */
 export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null, sparse: WasmSparse | null = null, small: WasmGemm | null = null): Kernels {
   if (blas === null) return withKernels('fast', gemmTs, sparse);
   return withKernels('fast', (g) => {
@@ -496,6 +507,7 @@ export function createFastKernels(blas: Pick<NativeBlas, 'gemm'> | null, sparse:
 }
 
 /** The tuned kernels, GEMM through native BLAS when loadBlas() succeeds at start-up, else through WebAssembly
- *  SIMD when loadWasmGemm() does, else gemm-ts; SpMM through the wasm SpMM when loadWasmSparse() succeeds. */
+ *  SIMD when loadWasmGemm() does, else gemm-ts (small products: see SMALL_GEMM); sparse and attention kernels
+ *  through the wasm module when loadWasmSparse() succeeds. */
 const nativeBlas = loadBlas();
 export const fastKernels: Kernels = createFastKernels(nativeBlas ?? loadWasmGemm(), loadWasmSparse(), nativeBlas ? loadWasmGemm() : null);

@@ -28,7 +28,7 @@ import type { FloatArray } from './types.js';
 const MIN_SHIFTED_SUM = 1e-150;
 
 /** The shifted path pays two exps per column: used when the matrix has at least this many entries per column. */
-const MIN_ENTRIES_PER_COLUMN = 2;
+export const MIN_ENTRIES_PER_COLUMN = 2;
 
 /** Per-source factors of the shifted path: top[h] = V = max_j v[j, h]; pq[j, 0:heads] = P_j, pq[j, heads:2 heads] = Q_j. */
 interface SourceFactors {

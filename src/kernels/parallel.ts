@@ -4,14 +4,31 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount } from './dropout-mask.js';
 import { columnSumBlocks, combineColumnSums } from './elementwise.js';
+import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
-import { wasmSparseCall, type WasmSparse } from './wasm-sparse.js';
+import type { WasmPhase } from './wasm-job.js';
+import { wasmPlans } from './wasm-plans.js';
+import { float32, type WasmSparse } from './wasm-sparse.js';
 
-/** Below this many multiply-adds (or elements) a kernel stays on the calling thread (a hand-off costs tens of
- *  microseconds). */
-export const MIN_WORK = 1 << 20;
+export { MIN_WORK };
+
+/** The same for the wasm kernels, in multiply-adds of a sparse product (a per-entry softmax or attention value counts
+ *  PER_ENTRY_COST of them): a split (a hand-off and the other thread's copies) measured slower than one thread below
+ *  about half a millisecond of work, e.g. Cora's SpMM at f = 256 (3.4M) or 8-head attention (0.1M entries x heads),
+ *  and 1.5-2x faster at twice that on the 2-core machine (a crossover run of 2708 to 30k nodes). */
+export const MIN_WASM_WORK = 1 << 22;
+
+/** Multiply-adds one per-entry value of edge softmax, SDDMM add or GAT attention is worth (an exp, or a gathered
+ *  score row per head group); GAT attention's backward counts one: split, it stores its terms and gathers them back. */
+export const PER_ENTRY_COST = 8;
+
+/** When to split: `ts` for the TypeScript loops, `wasm` for kernels the wasm module takes (float32 operands). */
+export interface SplitThresholds {
+  ts: number;
+  wasm: number;
+}
 
 const sharedCopies = new WeakMap<object, Int32Array | FloatArray>();
 
@@ -36,9 +53,9 @@ function sharedCsr(a: CsrMatrix, withValues: boolean): CsrMatrix {
 /** Row boundaries that give each of `parts` ranges about the same number of stored entries. */
 export function splitRows(indptr: Int32Array, rows: number, parts: number): number[] {
   const bounds = [0];
-  const total = indptr[rows];
+  const [first, total] = [indptr[0], indptr[rows] - indptr[0]];
   for (let p = 1; p < parts; p++) {
-    const target = (total * p) / parts;
+    const target = first + (total * p) / parts;
     let lo = bounds[p - 1];
     let hi = rows;
     while (lo < hi) {
@@ -74,66 +91,97 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
 }
 
 /** `base` with its memory-bound kernels spread over `threads` threads when the work is large and the arrays they
- *  write live in shared memory (tensors of fastgnn's own allocator do); the GEMM and the fused GAT attention stay
- *  `base`'s. Float32 SpMM / GSpMM with one head and their transposes go through `sparse` (the wasm SpMM) when given,
- *  the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range. Every output
- *  value is computed in the same order as on one thread (scatters are split by output rows; column sums add fixed
- *  blocks), so results have the same bits for any thread count. */
-export function createParallelKernels(base: Kernels, threads: number, sparse: WasmSparse | null = null): Kernels {
+ *  write live in shared memory (tensors of fastgnn's own allocator do); the GEMM stays `base`'s. Float32 sparse
+ *  products, SDDMM, edge softmax and GAT attention go through `sparse` (the wasm module) when given, each phase split
+ *  by output rows; the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range
+ *  (the fused GAT kernels stay `base`'s there; gspmmBackward gathers dX over the transpose). Every output value is computed in the same order as
+ *  on one thread (scatters are split by output rows; column sums add fixed blocks), so results have the same bits
+ *  for any thread count. */
+export function createParallelKernels(
+  base: Kernels, threads: number, sparse: WasmSparse | null = null, minWork: SplitThresholds = { ts: MIN_WORK, wasm: MIN_WASM_WORK },
+): Kernels {
   let pool: KernelPool | null = null;
   const split = <K extends PartName>(part: K, args: PartArgs[K], bounds: number[]): void => {
     pool ??= sharedPool(threads);
     const jobs = bounds.slice(0, -1).map((lo, t) => ({ kind: 'part' as const, part, args, lo, hi: bounds[t + 1] }));
     pool.run(jobs, runPart);
   };
+  const plans = sparse ? wasmPlans(sparse, true) : null;
   /** whether `work` over `units` units is worth splitting and every large array is in shared memory */
-  const worth = (work: number, units: number, ...arrays: Array<ArrayBufferView | undefined>): boolean =>
-    work >= MIN_WORK && units >= threads && arrays.every((x) => x === undefined || isShared(x));
+  const worth = (work: number, units: number, ...arrays: Array<ArrayBufferView | undefined | null>): boolean =>
+    work >= minWork.ts && units >= threads && arrays.every((x) => !x || isShared(x));
+  /** the same for a kernel the wasm module has a plan for: by the wasm threshold when the plan would take the arrays
+   *  (and the matrix's `values`) */
+  const worthPlanned = (
+    work: number, cost: number, units: number, values: FloatArray | undefined, ...arrays: Array<FloatArray | undefined | null>
+  ): boolean => worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work * cost >= minWork.wasm);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
-  const nnz = (a: CsrMatrix): number => a.indptr[a.rows];
-  /** splits the product over the wasm SpMM and returns true, or returns false when it does not take the operands */
-  const wasm = wasmSparseCall(sparse, (job, op, a) => split('wasmSparse', job, op === 'gather' ? byRows(a) : splitColumns(a, threads)));
-  return {
+  const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
+  /** runs the phases split over the threads and returns true, or returns false when the plan declined (null) */
+  const wasm = (phases: WasmPhase[] | null | undefined): boolean => {
+    for (const p of phases ?? []) split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
+    return !!phases;
+  };
+  const kernels: Kernels = {
     ...base,
     name: `${base.name}+${threads}threads`,
     spmm(a, x, f, out) {
-      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmm(a, x, f, out);
-      if (!wasm('gather', a, a.values, x, f, out)) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, a.values, x, out)) return base.spmm(a, x, f, out);
+      if (!wasm(plans?.spmm(a, x, f, out))) split('spmm', { a: sharedCsr(a, true), x, f, out }, byRows(a));
     },
     spmmBiasActivation(a, x, f, bias, act, out) {
-      if (!worth(nnz(a) * f, a.rows, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
-      if (!wasm('gather', a, a.values, x, f, out, { bias, act })) {
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, a.values, x, out)) return base.spmmBiasActivation(a, x, f, bias, act, out);
+      if (!wasm(plans?.spmmBiasActivation(a, x, f, bias, act, out))) {
         split('spmmBiasActivation', { a: sharedCsr(a, true), x, f, bias, act, out }, byRows(a));
       }
     },
     gspmm(a, w, heads, x, f, out) {
-      if (!worth(nnz(a) * f, a.rows, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
-      if (heads !== 1 || !wasm('gather', a, w, x, f, out)) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, undefined, w, x, out)) return base.gspmm(a, w, heads, x, f, out);
+      if (!wasm(plans?.gspmm(a, w, heads, x, f, out))) split('gspmm', { a: sharedCsr(a, false), w, heads, x, f, out }, byRows(a));
     },
     spmmT(a, y, f, out) {
-      if (!worth(nnz(a) * f, a.cols, y, out)) return base.spmmT(a, y, f, out);
-      if (!wasm('scatter', a, a.values, y, f, out)) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
+      if (!worthPlanned(nnz(a) * f, 1, a.cols, a.values, y, out)) return base.spmmT(a, y, f, out);
+      if (!wasm(plans?.spmmT(a, y, f, out))) split('spmmT', { a: sharedCsr(a, true), y, f, out }, splitColumns(a, threads));
     },
     gspmmT(a, w, heads, y, f, out) {
-      if (!worth(nnz(a) * f, a.cols, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
-      if (heads !== 1 || !wasm('scatter', a, w, y, f, out)) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
+      if (!worthPlanned(nnz(a) * f, 1, a.cols, undefined, w, y, out)) return base.gspmmT(a, w, heads, y, f, out);
+      if (!wasm(plans?.gspmmT(a, w, heads, y, f, out))) split('gspmmT', { a: sharedCsr(a, false), w, heads, y, f, out }, splitColumns(a, threads));
     },
     sddmmDot(a, y, x, heads, f, out) {
-      if (!worth(nnz(a) * f, a.rows, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
-      split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * f, 1, a.rows, undefined, y, x, out)) return base.sddmmDot(a, y, x, heads, f, out);
+      if (!wasm(plans?.sddmmDot(a, y, x, heads, f, out))) split('sddmmDot', { a: sharedCsr(a, false), y, x, heads, f, out }, byRows(a));
+    },
+    gspmmBackward(a, w, heads, x, g, f, dw, dx) {
+      const work = nnz(a) * f;
+      if (worthPlanned(work, 1, Math.min(a.rows, a.cols), undefined, w, x, g, dw, dx) && wasm(plans?.gspmmBackward(a, w, heads, x, g, f, dw, dx))) return;
+      if (dx === null || !worth(work, Math.min(a.rows, a.cols), w, x, g, dw, dx)) return base.gspmmBackward(a, w, heads, x, g, f, dw, dx);
+      gspmmBackwardByTranspose(kernels, a, w, heads, x, g, f, dw, dx, new (w.constructor as Float64ArrayConstructor)(new SharedArrayBuffer(w.byteLength)));
     },
     sddmmAdd(a, u, v, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
-      split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, u, v, out)) return base.sddmmAdd(a, u, v, heads, out);
+      if (!wasm(plans?.sddmmAdd(a, u, v, heads, out))) split('sddmmAdd', { a: sharedCsr(a, false), u, v, heads, out }, byRows(a));
     },
     edgeSoftmax(a, e, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, e, out)) return base.edgeSoftmax(a, e, heads, out);
-      split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, e, out)) return base.edgeSoftmax(a, e, heads, out);
+      if (!wasm(plans?.edgeSoftmax(a, e, heads, out))) split('edgeSoftmax', { a: sharedCsr(a, false), e, heads, out }, byRows(a));
     },
     edgeSoftmaxBackward(a, alpha, g, heads, out) {
-      if (!worth(nnz(a) * heads, a.rows, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
-      split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, alpha, g, out)) return base.edgeSoftmaxBackward(a, alpha, g, heads, out);
+      if (!wasm(plans?.edgeSoftmaxBackward(a, alpha, g, heads, out))) {
+        split('edgeSoftmaxBackward', { a: sharedCsr(a, false), alpha, g, heads, out }, byRows(a));
+      }
+    },
+    gatAttention(a, u, v, heads, slope, out) {
+      if (!worthPlanned(nnz(a) * heads, PER_ENTRY_COST, a.rows, undefined, u, v, out) || !wasm(plans?.gatAttention(a, u, v, heads, slope, out))) {
+        base.gatAttention(a, u, v, heads, slope, out);
+      }
+    },
+    gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
+      const plan = (): WasmPhase[] | null | undefined => plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
+      if (!worthPlanned(nnz(a) * heads, 1, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plan())) {
+        base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
+      }
     },
     gatherRows(x, f, idx, out) {
       if (!worth(idx.length * f, idx.length, x, out)) return base.gatherRows(x, f, idx, out);
@@ -173,4 +221,5 @@ export function createParallelKernels(base: Kernels, threads: number, sparse: Wa
       combineColumnSums(blocks, n, partials, out);
     },
   };
+  return kernels;
 }

@@ -6,7 +6,7 @@ import { applyMask, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, columnSumRange } from './elementwise.js';
 import { fastTsKernels, gspmmTRange, rowSlice, scatterAddRowsRange, spmmBiasActivationRows, spmmTRange } from './fast.js';
 import type { ActivationSpec, FloatArray } from './types.js';
-import { runWasmSparse, type WasmSparseJob } from './wasm-sparse.js';
+import { runWasmJob, type WasmJob } from './wasm-job.js';
 
 /** The arguments of each parallel kernel, as in the Kernels interface (plus the column sums' per-block partials).
  *  Every array is sent to a worker by structured clone: the ones it writes must be in shared memory. */
@@ -28,8 +28,8 @@ export interface PartArgs {
   activationBackward: { act: ActivationSpec; x: FloatArray; y: FloatArray; g: FloatArray; out: FloatArray };
   addRowVec: { n: number; x: FloatArray; v: FloatArray; out: FloatArray };
   columnSums: { m: number; n: number; g: FloatArray; partials: Float64Array };
-  /** a product laid out in the wasm SpMM's memory (see wasm-sparse.ts) */
-  wasmSparse: WasmSparseJob;
+  /** a phase of a kernel laid out in the wasm module's memory (see wasm-job.ts) */
+  wasm: WasmJob;
 }
 
 export type PartName = keyof PartArgs;
@@ -46,7 +46,7 @@ export interface PartJob<K extends PartName = PartName> {
 const k = fastTsKernels;
 
 /** The runner of each part. Units: rows of `a` (spmm, gspmm, sddmm*, edgeSoftmax*), output rows = columns of `a`
- *  (spmmT, gspmmT), rows of idx (gatherRows), output rows (scatterAddRows, wasmSparse), dropout chunks (dropout), rows
+ *  (spmmT, gspmmT), rows of idx (gatherRows), output rows (scatterAddRows), the phase's units (wasm), dropout chunks (dropout), rows
  *  (addRowVec), row blocks (columnSums, see elementwise.ts) and elements (the rest). */
 const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: number) => void } = {
   spmm: ({ a, x, f, out }, lo, hi) => k.spmm(rowSlice(a, lo, hi), x, f, out.subarray(lo * f, hi * f)),
@@ -66,7 +66,7 @@ const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: n
   activationBackward: ({ act, x, y, g, out }, lo, hi) => activationBackwardRange(act, x, y, g, out, lo, hi),
   addRowVec: ({ n, x, v, out }, lo, hi) => addRowVecRange(n, x, v, out, lo, hi),
   columnSums: ({ m, n, g, partials }, lo, hi) => columnSumRange(m, n, g, partials, lo, hi),
-  wasmSparse: runWasmSparse,
+  wasm: runWasmJob,
 };
 
 export function runPart(job: PartJob): void {

@@ -13,7 +13,7 @@ export interface WasmKernelModule {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   /** identifies the memory across threads (a clone of it is a new object on the receiving side); unique in the
-   *  process, as workers compile modules of their own too (importing fast.ts loads the wasm SpMM) */
+   *  process, as workers compile modules of their own too (importing fast.ts loads the wasm sparse kernels) */
   memoryId: string;
 }
 

@@ -1,27 +1,25 @@
-// WebAssembly SIMD SpMM and its scatter transpose (source: assembly/sparse.ts): the CSR structure and the dense
-// operand are copied into the module's shared memory, then each thread computes its own output rows and copies them out.
+// WebAssembly SIMD sparse kernels (source: assembly/sparse.ts and the files it exports from): the module, its
+// self-test, and the SpMM plans (A @ x, its fused bias + activation, and A^T y as a gather over the cached transpose).
 
-import type { CsrMatrix } from '../graph/csr.js';
-import { activationRange } from './elementwise.js';
+import { transposeCached, type CsrMatrix } from '../graph/csr.js';
 import type { ActivationSpec, FloatArray } from './types.js';
-import { compileKernelModule, readWasm, reserve, threadExports, type WasmKernelModule } from './wasm-module.js';
+import { runPhases, type WasmJob, type WasmRange, type WasmPhase } from './wasm-job.js';
+import { WasmLayout, type Copyable, type Placement } from './wasm-layout.js';
+import { compileKernelModule, readWasm, type WasmKernelModule } from './wasm-module.js';
 
 /* Why: a JavaScript loop spends several instructions per multiply-add (a float32 -> float64 conversion, a bounds
  * check, the multiply, the add), so few of a row's neighbours' loads are in flight at once and a random gather
  * waits on memory latency; four-lane SIMD needs a quarter of the instructions. The copies cost two passes over the
- * dense operand and the output, against nnz * f values gathered. Float32 operands only (prepare returns null
- * otherwise, and the caller runs the TypeScript loops); sums are float32, in entry order. */
+ * dense operand and the output, against nnz * f values gathered. Float32 operands only (a plan returns null
+ * otherwise, and the caller runs the TypeScript loops); sums are float32, in entry order. A^T y is computed by rows
+ * of the transpose (built once per matrix, with its values permuted), which adds each output value's terms in the
+ * same order as a scatter through A would, and splits over threads by output rows. */
 
-/** The exports of sparse.wasm (see assembly/sparse.ts): pointers are byte offsets. */
-interface SparseExports {
-  gather(
-    r0: number, r1: number, f: number, e0: number, indptr: number, indices: number, values: number, x: number, out: number, bias: number, relu: boolean,
-  ): void;
-  scatter(rows: number, j0: number, j1: number, f: number, e0: number, indptr: number, indices: number, values: number, y: number, out: number): void;
+/** The module and where each call's operands go in its memory. */
+export interface WasmSparse {
+  module: WasmKernelModule;
+  layout: WasmLayout;
 }
-
-/** 'gather': out = A @ x, computed by rows of A; 'scatter': out = A^T y, computed by output rows (columns of A). */
-export type SparseOp = 'gather' | 'scatter';
 
 /** A bias and an activation applied to each output row (the fused SpMM + bias + activation): the bias, and relu, by the
  *  wasm kernel before it stores a row; other activations by TypeScript on the copied-out rows. */
@@ -30,120 +28,68 @@ export interface Epilogue {
   act: ActivationSpec;
 }
 
-/** One product laid out in the module's memory: byte addresses of its arrays (values 0 when A has none), and the
- *  caller's output array, which each thread fills with its own rows. */
-export interface WasmSparseJob extends WasmKernelModule {
-  op: SparseOp;
-  /** rows of A */
-  rows: number;
-  f: number;
-  /** indptr[0]: the first entry, when A is a slice of a larger matrix */
-  e0: number;
-  indptr: number;
-  indices: number;
-  values: number;
-  input: number;
-  output: number;
-  out: Float32Array;
-  /** address of the bias row, 0 for none */
-  bias: number;
-  /** the activation applied after the copy out (elu, leakyRelu), when the kernel does not apply it */
-  after?: ActivationSpec;
+/** Whether every array given is float32 (absent ones count as float32). */
+export function float32(...arrays: Array<FloatArray | null | undefined>): boolean {
+  return arrays.every((x) => x === null || x === undefined || x instanceof Float32Array);
 }
 
-export interface WasmSparse {
-  /** Copies A (with `values`, or ones when undefined) and the dense input into the memory and returns the job, or
-   *  null (copying nothing) when an array is not float32 or the product does not fit. */
-  prepare(
-    op: SparseOp, a: CsrMatrix, values: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
-  ): WasmSparseJob | null;
+/** Elements [lo, hi) of a structure array: kept resident when `a` is a whole matrix (its arrays live on), else copied
+ *  (a row slice's indptr is a fresh view on every call). */
+export function structure(a: CsrMatrix, array: Copyable, lo: number, hi: number): Placement {
+  return a.indptr[0] === 0 && a.indptr.length === a.rows + 1 ? { keep: array, lo, hi } : { copy: array, lo, hi };
 }
 
-/** A product through the wasm SpMM: (op, a, values, input, f, out, epilogue?) => whether it took the operands (then
- *  the product is done) or not (nothing was copied or computed: the caller runs its own loops). */
-export type WasmSparseCall = (
-  op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
-) => boolean;
-
-/** A WasmSparseCall that prepares the job with `sparse` (when there is one) and hands it to `run`, which computes
- *  its output rows (rows of A for 'gather', columns for 'scatter') on this thread or split over several. */
-export function wasmSparseCall(sparse: WasmSparse | null, run: (job: WasmSparseJob, op: SparseOp, a: CsrMatrix) => void): WasmSparseCall {
-  return (op, a, vals, input, f, out, epilogue) => {
-    const job = sparse?.prepare(op, a, vals, input, f, out, epilogue);
-    if (!job) return false;
-    run(job, op, a);
-    return true;
-  };
+/** The placements of a's indptr and its entries' column indices. */
+export function csrPlacements(a: CsrMatrix): Placement[] {
+  return [structure(a, a.indptr, 0, a.rows + 1), structure(a, a.indices, a.indptr[0], a.indptr[a.rows])];
 }
 
-const BASE = 64; // address 0 never holds an operand
-const align64 = (x: number): number => Math.ceil(x / 64) * 64;
-
-/** Computes output rows [lo, hi) of the job (rows of A for 'gather', columns for 'scatter') on this thread and
- *  copies them into job.out, through the epilogue when it has one. */
-export function runWasmSparse(job: WasmSparseJob, lo: number, hi: number): void {
-  const x = threadExports<SparseExports>(job);
-  const { f, e0, indptr, indices, values, input, output } = job;
-  if (job.op === 'gather') x.gather(lo, hi, f, e0, indptr, indices, values, input, output, job.bias, job.bias !== 0 && !job.after);
-  else x.scatter(job.rows, lo, hi, f, e0, indptr, indices, values, input, output);
-  job.out.set(new Float32Array(job.memory.buffer, output + 4 * lo * f, (hi - lo) * f), lo * f);
-  if (job.after) activationRange(job.after, job.out, job.out, lo * f, hi * f);
+export function wasmJob(s: WasmSparse, kernel: string, args: number[], outputs: WasmRange[], inputs?: WasmRange[]): WasmJob {
+  const { module, memory, memoryId } = s.module;
+  return { module, memory, memoryId, kernel, args, outputs, inputs };
 }
 
-function prepare(
-  m: WasmKernelModule, op: SparseOp, a: CsrMatrix, vals: FloatArray | undefined, input: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue,
-): WasmSparseJob | null {
-  const float32 = (v: FloatArray | undefined): boolean => v === undefined || v instanceof Float32Array;
-  if (!(input instanceof Float32Array && out instanceof Float32Array) || !float32(vals) || !float32(epilogue?.bias)) return null;
-  const e0 = a.indptr[0];
-  const e1 = a.indptr[a.rows];
-  const [inRows, outRows] = op === 'gather' ? [a.cols, a.rows] : [a.rows, a.cols];
-  if (input.length < inRows * f) return null;
-  const indptr = BASE;
-  const indices = align64(indptr + 4 * (a.rows + 1));
-  const values = align64(indices + 4 * (e1 - e0));
-  const inputAt = align64(values + (vals ? 4 * (e1 - e0) : 0));
-  const output = align64(inputAt + 4 * inRows * f);
-  const bias = align64(output + 4 * outRows * f);
-  if (!reserve(m.memory, bias + 4 * f)) return null;
-  const buffer = m.memory.buffer;
-  new Int32Array(buffer, indptr, a.rows + 1).set(a.indptr.subarray(0, a.rows + 1));
-  new Int32Array(buffer, indices, e1 - e0).set(a.indices.subarray(e0, e1));
-  if (vals) new Float32Array(buffer, values, e1 - e0).set(vals.subarray(e0, e1));
-  new Float32Array(buffer, inputAt, inRows * f).set(input.subarray(0, inRows * f));
-  if (epilogue) new Float32Array(buffer, bias, f).set(epilogue.bias.subarray(0, f));
-  const after = epilogue && epilogue.act.kind !== 'relu' ? epilogue.act : undefined;
-  return { ...m, op, rows: a.rows, f, e0, indptr, indices, values: vals ? values : 0, input: inputAt, output, out, bias: epilogue ? bias : 0, after };
+/** out = A @ x by rows of A, with `vals` (A's values, or per-call weights when `weights`) or ones, through the
+ *  epilogue when given. */
+export function gatherPlan(
+  s: WasmSparse, a: CsrMatrix, vals: FloatArray | undefined, x: FloatArray, f: number, out: FloatArray, epilogue?: Epilogue, weights = false,
+): WasmPhase[] | null {
+  if (!float32(x, out, vals, epilogue?.bias) || x.length < a.cols * f) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const at = s.layout.place([
+    ...csrPlacements(a), vals && (weights ? { copy: vals, lo: e0, hi: e1 } : structure(a, vals, e0, e1)), { copy: x, lo: 0, hi: a.cols * f }, { bytes: 4 * a.rows * f },
+    epilogue && { copy: epilogue.bias, lo: 0, hi: f },
+  ]);
+  if (!at) return null;
+  const [indptr, indices, values, input, output, bias] = at;
+  const relu = epilogue?.act.kind === 'relu';
+  const after = epilogue && !relu ? epilogue.act : undefined;
+  const job = wasmJob(s, 'gather', [f, e0, indptr, indices, values, input, output, bias, relu ? 1 : 0], [{ at: output, array: out, width: f, after }]);
+  return [{ job, units: a.rows, balance: a.indptr }];
 }
 
-/** A 3 x 4 matrix with an empty row and a repeated column, times small integers both ways (exact in float32). */
-function selfTest(w: WasmSparse): boolean {
-  const a: CsrMatrix = { rows: 3, cols: 4, indptr: Int32Array.of(0, 2, 2, 5), indices: Int32Array.of(3, 0, 1, 1, 2) };
-  const values = Float32Array.of(2, -1, 3, 1, -2);
+/** out = A^T y with A's values (or ones), by rows of A's cached transpose. */
+export function transposedGatherPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  if (!float32(y, out, a.values)) return null;
+  const t = transposeCached(a);
+  return gatherPlan(s, t, t.values, y, f, out);
+}
+
+/** A 3 x 4 matrix with an empty row and a repeated column, times small integers (exact in float32). */
+function selfTest(s: WasmSparse): boolean {
+  const a: CsrMatrix = { rows: 3, cols: 4, indptr: Int32Array.of(0, 2, 2, 5), indices: Int32Array.of(3, 0, 1, 1, 2), values: Float32Array.of(2, -1, 3, 1, -2) };
   const f = 5;
   const x = Float32Array.from({ length: 4 * f }, (_, i) => (i % 7) - 3);
-  const y = Float32Array.from({ length: 3 * f }, (_, i) => (i % 5) - 2);
-  const gathered = new Float32Array(3 * f).fill(NaN);
-  const scattered = new Float32Array(4 * f).fill(NaN);
-  const g = w.prepare('gather', a, values, x, f, gathered);
-  if (g === null) return false;
-  runWasmSparse(g, 0, 3);
-  const s = w.prepare('scatter', a, values, y, f, scattered);
-  if (s === null) return false;
-  runWasmSparse(s, 0, 4);
-  const want = (op: SparseOp, r: number, t: number): number => {
-    let sum = 0;
-    for (let i = 0; i < 3; i++) {
-      for (let k = a.indptr[i]; k < a.indptr[i + 1]; k++) {
-        if (op === 'gather' && i === r) sum += values[k] * x[a.indices[k] * f + t];
-        if (op === 'scatter' && a.indices[k] === r) sum += values[k] * y[i * f + t];
-      }
+  const out = new Float32Array(3 * f).fill(NaN);
+  const plan = gatherPlan(s, a, a.values, x, f, out);
+  if (plan === null) return false;
+  runPhases(plan);
+  for (let r = 0; r < 3; r++) {
+    for (let t = 0; t < f; t++) {
+      let sum = 0;
+      for (let k = a.indptr[r]; k < a.indptr[r + 1]; k++) sum += (a.values as Float32Array)[k] * x[a.indices[k] * f + t];
+      if (out[r * f + t] !== sum) return false;
     }
-    return sum;
-  };
-  for (let t = 0; t < f; t++) {
-    for (let r = 0; r < 3; r++) if (gathered[r * f + t] !== want('gather', r, t)) return false;
-    for (let r = 0; r < 4; r++) if (scattered[r * f + t] !== want('scatter', r, t)) return false;
   }
   return true;
 }
@@ -151,19 +97,19 @@ function selfTest(w: WasmSparse): boolean {
 let loaded: WasmSparse | null | undefined;
 let unavailable: string | undefined;
 
-/** A wasm SpMM with its own memory from the module's bytes, or the reason it cannot run here. */
+/** The wasm sparse kernels with their own memory from the module's bytes, or the reason they cannot run here. */
 export function createWasmSparse(bytes: BufferSource): WasmSparse | string {
   const m = compileKernelModule(bytes, 'sparse');
   if (typeof m === 'string') return m;
-  const w: WasmSparse = { prepare: (...args) => prepare(m, ...args) };
+  const s: WasmSparse = { module: m, layout: new WasmLayout(m) };
   try {
-    return selfTest(w) ? w : 'sparse.wasm failed its self-test';
+    return selfTest(s) ? s : 'sparse.wasm failed its self-test';
   } catch (e) {
     return `sparse.wasm failed to load: ${(e as Error).message}`;
   }
 }
 
-/** The wasm SpMM built from dist/wasm/sparse.wasm (once), or null when it cannot run here:
+/** The wasm sparse kernels built from dist/wasm/sparse.wasm (once), or null when they cannot run here:
  *  wasmSparseUnavailableReason() says why. */
 export function loadWasmSparse(): WasmSparse | null {
   if (loaded !== undefined) return loaded;

@@ -1,9 +1,8 @@
 // The backward rule of every primitive, in one table typed over the primitive list (a missing rule does not compile).
 
-import { permuteEntries, transposeCached, transposeStructure } from '../graph/csr.js';
+import { transposeCached } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
 import { expMinus } from '../kernels/exp.js';
-import { MIN_WORK } from '../kernels/parallel.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import { splitScores } from './attention-scores.js';
 import type { Primitive, TapeNode } from './primitives.js';
@@ -183,21 +182,11 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = overwrittenLike(x)));
     return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];
   },
-  // one sweep for both gradients (kernels.gspmmBackward), except for products large enough for the row-parallel
-  // kernels: there dX = A(w)^T dY is a gather over the cached transpose (weights permuted to its entry order), which
-  // they split over threads, unlike the sweep's scatter
+  // both gradients in one kernel call (which the wasm and parallel kernels compute as gathers over A's transpose)
   gspmm: ({ inputs: [w, x], attrs: { a, heads } }, out, g, needs) => {
-    const f = out.cols;
     const dw = needs[0] ? like(w) : null;
-    const dx = needs[1] ? overwrittenLike(x) : null; // both paths write every row of dx
-    if (dx === null || a.indptr[a.rows] * f < MIN_WORK) {
-      getKernels().gspmmBackward(a, w.data, heads, x.data, g, f, dw, dx);
-      return [dw, dx];
-    }
-    if (dw) getKernels().sddmmDot(a, g, x.data, heads, f, dw);
-    const t = transposeStructure(a);
-    const at = { rows: a.cols, cols: a.rows, indptr: t.indptr, indices: t.indices };
-    getKernels().gspmm(at, permuteEntries(w.data, t.perm, heads, overwrittenLike(w)), heads, g, f, dx);
+    const dx = needs[1] ? overwrittenLike(x) : null; // every path writes all rows of dx
+    getKernels().gspmmBackward(a, w.data, heads, x.data, g, out.cols, dw, dx);
     return [dw, dx];
   },
   sddmmAdd: ({ inputs: [u, v], attrs: { a, heads } }, _o, g, needs) => {

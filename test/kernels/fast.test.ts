@@ -179,7 +179,7 @@ for (const k of [fastKernels, fastTsKernels]) {
 
     it('addRowVec, columnSums (over several row blocks) and applyMask match the reference', () => {
       for (const T of FLOAT_TYPES) {
-        for (const [m, n] of [[5, 3], [2500, 7], [0, 4], [3000, 1]]) {
+        for (const [m, n] of [[5, 3], [2500, 7], [0, 4], [3000, 1], [2500, 37], [1100, 16]]) {
           const s: Setup = { T, a: randomCsr(T, 0, 0, 0, false, rnd), heads: 1, f: n, label: `${T.name} ${m}x${n}` };
           const x = randomArray(T, m * n, rnd);
           const v = randomArray(T, n, rnd);
@@ -188,6 +188,20 @@ for (const k of [fastKernels, fastTsKernels]) {
           const mask = Uint8Array.from({ length: m * n }, () => (rnd() < 0.5 ? 1 : 0));
           compare(k, s, garbage(T, m * n), (ks, out) => ks.applyMask(m * n, mask, 2.5, x, out), 'applyMask', 1);
         }
+      }
+    });
+
+    it('dropout draws the same mask into an aligned mask (a word at a time for p = 1/2, 1/4, 3/4) as into an unaligned one', () => {
+      const n = 3 * 65536 + 13;
+      const seed = Int32Array.of(3, 1, 4, 1);
+      for (const p of [0.5, 0.25, 0.75, 0.125, 0.6]) {
+        const aligned = new Uint8Array(n);
+        const unaligned = new Uint8Array(n + 1).subarray(1);
+        k.dropout(n, p, 1 / (1 - p), seed, aligned);
+        k.dropout(n, p, 1 / (1 - p), seed, unaligned);
+        assert.deepEqual(aligned, unaligned, `p = ${p}`);
+        const kept = aligned.reduce((sum, b) => sum + b, 0) / n;
+        assert.ok(Math.abs(kept - (1 - p)) < 0.01, `p = ${p}: kept ${kept}`);
       }
     });
 

@@ -1,10 +1,11 @@
-// Test helper: seeded random dense arrays, CSR matrices and GEMM arguments, a tolerant array comparison, and the
-// check of a GEMM implementation against the reference GEMM.
+// Test helper: seeded random dense arrays, CSR matrices and GEMM arguments, a tolerant array comparison, the check
+// of a GEMM implementation against the reference GEMM, and the wasm sparse module (failing when it does not load).
 
 import assert from 'node:assert/strict';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { referenceGemm } from '../../src/kernels/reference.js';
 import type { FloatArray, GemmArgs } from '../../src/kernels/types.js';
+import { loadWasmSparse, wasmSparseUnavailableReason, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
 
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 export const FLOAT_TYPES: readonly FloatCtor[] = [Float32Array, Float64Array];
@@ -135,4 +136,11 @@ export function checkGemm(gemm: (g: GemmArgs) => boolean | void, T: FloatCtor, c
 /** checkGemm on every case of gemmCases() in float32 and float64. */
 export function checkGemmCases(gemm: (g: GemmArgs) => boolean | void, rnd: () => number): void {
   for (const T of FLOAT_TYPES) for (const cs of gemmCases()) checkGemm(gemm, T, cs, rnd);
+}
+
+/** The wasm sparse kernels; fails the test when they do not load. */
+export function wasmSparse(): WasmSparse {
+  const w = loadWasmSparse();
+  if (w === null) assert.fail(`the wasm sparse kernels do not load: ${wasmSparseUnavailableReason()}`);
+  return w;
 }

@@ -1,44 +1,41 @@
-// The WebAssembly SIMD SpMM against the reference kernels: row slices, ranges of output rows, declined operands.
+// The WebAssembly SIMD SpMM plans against the reference kernels: row slices, ranges of output rows, declined
+// operands, the resident graph structure, and the vectorised exp against Math.exp.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
+import { rowSlice as slice } from '../../src/kernels/fast.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
-import { createWasmSparse, loadWasmSparse, runWasmSparse, wasmSparseUnavailableReason, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
-import { assertClose, randomArray, randomCsr, tolerance, uniform } from './fixtures.js';
-
-function wasm(): WasmSparse {
-  const w = loadWasmSparse();
-  if (w === null) assert.fail(`the wasm SpMM does not load: ${wasmSparseUnavailableReason()}`);
-  return w;
-}
-
-/** Rows [r0, r1) of a, with indptr kept absolute (as the parallel kernels slice a matrix). */
-function slice(a: CsrMatrix, r0: number, r1: number): CsrMatrix {
-  return { rows: r1 - r0, cols: a.cols, indptr: a.indptr.subarray(r0, r1 + 1), indices: a.indices, values: a.values };
-}
+import { runPhases, runWasmJob } from '../../src/kernels/wasm-job.js';
+import { wasmPlans } from '../../src/kernels/wasm-plans.js';
+import { createWasmSparse } from '../../src/kernels/wasm-sparse.js';
+import { threadExports } from '../../src/kernels/wasm-module.js';
+import { assertClose, randomArray, randomCsr, tolerance, uniform, wasmSparse as wasm } from './fixtures.js';
 
 describe('wasm SpMM', () => {
   const rnd = uniform(31);
+  const plans = wasmPlans(wasm(), false);
 
-  it('gathers and scatters like the reference for widths across every SIMD edge, weighted and not, on a row slice', () => {
+  it('gathers and multiplies by the transpose like the reference for widths across every SIMD edge, weighted and not, whole and sliced', () => {
     for (const weighted of [true, false]) {
       const whole = randomCsr(Float32Array, 60, 45, 9, weighted, rnd);
-      const a = slice(whole, 7, 52);
-      for (const f of [1, 3, 4, 15, 16, 17, 64, 70]) {
-        const x = randomArray(Float32Array, a.cols * f, rnd) as Float32Array;
-        const y = randomArray(Float32Array, a.rows * f, rnd) as Float32Array;
-        const got = new Float32Array(a.rows * f).fill(NaN);
-        const gotT = new Float32Array(a.cols * f).fill(NaN);
-        const want = new Float32Array(a.rows * f);
-        const wantT = new Float32Array(a.cols * f);
-        runWasmSparse(wasm().prepare('gather', a, a.values, x, f, got)!, 0, a.rows);
-        runWasmSparse(wasm().prepare('scatter', a, a.values, y, f, gotT)!, 0, a.cols);
-        ref.spmm(a, x, f, want);
-        ref.spmmT(a, y, f, wantT);
-        const { atol, rtol } = tolerance(Float32Array, 9);
-        assertClose(got, want, atol, rtol, `gather f=${f} weighted=${weighted}`);
-        assertClose(gotT, wantT, atol, rtol, `scatter f=${f} weighted=${weighted}`);
+      for (const a of [whole, slice(whole, 7, 52)]) {
+        for (const f of [1, 3, 4, 15, 16, 17, 64, 70]) {
+          const x = randomArray(Float32Array, a.cols * f, rnd);
+          const y = randomArray(Float32Array, a.rows * f, rnd);
+          const got = new Float32Array(a.rows * f).fill(NaN);
+          const gotT = new Float32Array(a.cols * f).fill(NaN);
+          const want = new Float32Array(a.rows * f);
+          const wantT = new Float32Array(a.cols * f);
+          runPhases(plans.spmm(a, x, f, got)!);
+          runPhases(plans.spmmT(a, y, f, gotT)!);
+          ref.spmm(a, x, f, want);
+          ref.spmmT(a, y, f, wantT);
+          const { atol, rtol } = tolerance(Float32Array, 9);
+          const what = `f=${f} weighted=${weighted} e0=${a.indptr[0]}`;
+          assertClose(got, want, atol, rtol, `spmm ${what}`);
+          assertClose(gotT, wantT, atol, rtol, `spmmT ${what}`);
+        }
       }
     }
   });
@@ -46,25 +43,68 @@ describe('wasm SpMM', () => {
   it('computes and copies out only the output rows of the range it is given', () => {
     const a = randomCsr(Float32Array, 30, 20, 6, true, rnd);
     const f = 20;
-    const x = randomArray(Float32Array, a.cols * f, rnd) as Float32Array;
-    const y = randomArray(Float32Array, a.rows * f, rnd) as Float32Array;
-    for (const [op, input, rows] of [['gather', x, a.rows], ['scatter', y, a.cols]] as const) {
+    const x = randomArray(Float32Array, a.cols * f, rnd);
+    const y = randomArray(Float32Array, a.rows * f, rnd);
+    for (const [op, input, rows] of [['spmm', x, a.rows], ['spmmT', y, a.cols]] as const) {
       const whole = new Float32Array(rows * f);
-      runWasmSparse(wasm().prepare(op, a, a.values, input, f, whole)!, 0, rows);
+      runPhases(plans[op](a, input, f, whole)!);
       const parts = new Float32Array(rows * f).fill(NaN);
-      const job = wasm().prepare(op, a, a.values, input, f, parts)!;
-      runWasmSparse(job, 11, rows);
+      const [phase] = plans[op](a, input, f, parts)!;
+      runWasmJob(phase.job, 11, rows);
       assert.ok(parts.subarray(0, 11 * f).every(Number.isNaN), `${op}: rows before the range untouched`);
-      runWasmSparse(job, 0, 11);
+      runWasmJob(phase.job, 0, 11);
       assert.deepEqual(parts, whole, op);
     }
   });
 
   it('declines float64 operands and a dense input with fewer rows than the product needs', () => {
     const a = randomCsr(Float32Array, 5, 4, 3, true, rnd);
-    assert.equal(wasm().prepare('gather', a, a.values, new Float64Array(8), 2, new Float64Array(10)), null);
-    assert.equal(wasm().prepare('gather', a, new Float64Array(a.indptr[5]), new Float32Array(8), 2, new Float32Array(10)), null);
-    assert.equal(wasm().prepare('gather', a, a.values, new Float32Array(7), 2, new Float32Array(10)), null);
+    assert.equal(plans.spmm(a, new Float64Array(8), 2, new Float64Array(10)), null);
+    assert.equal(plans.spmm({ ...a, values: new Float64Array(a.indptr[5]) }, new Float32Array(8), 2, new Float32Array(10)), null);
+    assert.equal(plans.spmm(a, new Float32Array(7), 2, new Float32Array(10)), null);
+  });
+
+  it('keeps a whole matrix resident between calls, and copies a slice each time', () => {
+    const a = randomCsr(Float32Array, 40, 40, 5, true, rnd);
+    const x = randomArray(Float32Array, a.cols * 4, rnd);
+    const out = new Float32Array(a.rows * 4);
+    const args = (m: CsrMatrix): number[] => plans.spmm(m, x, 4, out)!.map((p) => p.job.args)[0];
+    assert.deepEqual(args(a).slice(2, 5), args(a).slice(2, 5), 'the same indptr, indices and values addresses');
+    const s = slice(a, 3, 30);
+    assert.notEqual(args(s)[2], args(a)[2], 'a slice has its own indptr');
+    const before = args(a);
+    const later = plans.spmm(a, x, 4, out)!;
+    runPhases(later);
+    const want = new Float32Array(a.rows * 4);
+    ref.spmm(a, x, 4, want);
+    assertClose(out, want, 1e-5, 1e-5, 'after the slice');
+    assert.equal(later[0].job.args[3], before[3]);
+  });
+
+  it('computes e^x within 2 ulp of Math.exp rounded to float32, including subnormal, infinite and NaN results', () => {
+    const s = wasm();
+    const n = 1 << 16;
+    const xs = Float32Array.from({ length: n }, (_, i) => {
+      if (i < 8) return [0, -0, NaN, Infinity, -Infinity, 88.72, -87.33, -103.97][i];
+      const r = rnd();
+      return i % 3 === 0 ? -110 + 200 * r : i % 3 === 1 ? 2 * r - 1 : -87 - 17 * r;
+    });
+    const [at, outAt] = s.layout.place([{ copy: xs, lo: 0, hi: n }, { bytes: 4 * n }])!;
+    // n - 1: the last values go through the scalar path
+    threadExports<{ expInto(x: number, out: number, n: number): void }>(s.module).expInto(at, outAt, n - 1);
+    const got = new Float32Array(s.module.memory.buffer, outAt, n - 1);
+    const bits = new Int32Array(2);
+    const f = new Float32Array(bits.buffer);
+    for (let i = 0; i < n - 1; i++) {
+      const want = Math.fround(Math.exp(xs[i]));
+      if (Number.isNaN(want)) {
+        assert.ok(Number.isNaN(got[i]), `e^${xs[i]}`);
+        continue;
+      }
+      f[0] = got[i];
+      f[1] = want;
+      assert.ok(Math.abs(bits[0] - bits[1]) <= 2, `e^${xs[i]} = ${got[i]}, expected ${want}`);
+    }
   });
 
   it('reports why it cannot run when the engine rejects the module', () => {

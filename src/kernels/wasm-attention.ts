@@ -1,0 +1,159 @@
+// Plans of the multi-head and attention kernels on the wasm module (assembly/heads.ts, assembly/softmax.ts): GSpMM,
+// its transpose and backward, SDDMM, edge softmax and GAT attention with their backward passes.
+
+import { transposeStructure, type CsrMatrix } from '../graph/csr.js';
+import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
+import type { FloatArray } from './types.js';
+import type { WasmRange, WasmPhase } from './wasm-job.js';
+import type { Placement } from './wasm-layout.js';
+import { csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
+
+/* Every plan returns null (copying nothing) for anything but float32 arrays, and for a width that does not split
+ * into the heads: the TypeScript kernels then run, and throw where they must. Outputs per entry are copied out by
+ * rows (their entries); column outputs (dX of GSpMM, dv of GAT attention) are computed by rows of the transpose,
+ * whose entries keep the original order within each row: the same sums as a scatter, split by output rows. */
+
+const validHeads = (heads: number): boolean => Number.isInteger(heads) && heads >= 1;
+const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 && f % heads === 0;
+
+const copy = (x: FloatArray, lo: number, hi: number): Placement => ({ copy: x, lo, hi });
+
+const perEntry = (at: number, array: FloatArray, width: number, indptr: number, e0: number): WasmRange =>
+  ({ at, array, width, entries: { indptr, e0 } });
+
+/** The transpose's indptr, row numbers and entry permutation. */
+function transposePlacements(a: CsrMatrix): { t: ReturnType<typeof transposeStructure>; places: Placement[] } {
+  const t = transposeStructure(a);
+  return { t, places: [structure(a, t.indptr, 0, a.cols + 1), structure(a, t.indices, 0, t.indices.length), structure(a, t.perm, 0, t.perm.length)] };
+}
+
+export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  if (heads === 1) return gatherPlan(s, a, w, x, f, out, undefined, true);
+  if (!float32(w, x, out) || !fits(f, heads) || x.length < a.cols * f) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f }]);
+  if (!at) return null;
+  const [indptr, indices, wAt, xAt, outAt] = at;
+  const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, array: out, width: f }]);
+  return [{ job, units: a.rows, balance: a.indptr }];
+}
+
+/** dw = sddmmDot(a, g, x) by rows of A, then dx = A(w)^T g by rows of the transpose; either may be null. */
+export function gspmmBackwardPlan(
+  s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null,
+): WasmPhase[] | null {
+  if (!float32(w, x, g, dw, dx) || !fits(f, heads)) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const transpose = dx ? transposePlacements(a) : null;
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(g, 0, a.rows * f),
+    ...(dw ? [copy(x, 0, a.cols * f), { bytes: 4 * (e1 - e0) * heads }] : [undefined, undefined]),
+    ...(transpose ? [...transpose.places, copy(w, e0 * heads, e1 * heads), { bytes: 4 * a.cols * f }] : []),
+  ]);
+  if (!at) return null;
+  const [indptr, indices, gAt, xAt, dwAt, tIndptr, tIndices, perm, wAt, dxAt] = at;
+  const phases: WasmPhase[] = [];
+  if (dw) {
+    const job = wasmJob(s, 'sddmmDot', [f, heads, e0, indptr, indices, gAt, xAt, dwAt], [perEntry(dwAt, dw, heads, indptr, e0)]);
+    phases.push({ job, units: a.rows, balance: a.indptr });
+  }
+  if (dx && transpose) {
+    const job = wasmJob(s, 'gspmm', [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
+    phases.push({ job, units: a.cols, balance: transpose.t.indptr });
+  }
+  return phases;
+}
+
+export function gspmmTPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  return gspmmBackwardPlan(s, a, w, heads, new Float32Array(0), y, f, null, out);
+}
+
+export function sddmmDotPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, x: FloatArray, heads: number, f: number, out: FloatArray): WasmPhase[] | null {
+  return gspmmBackwardPlan(s, a, new Float32Array(0), heads, x, y, f, out, null);
+}
+
+/** Per-entry kernels over the rows of A: the export, its arguments before the arrays, the per-node inputs (copied in
+ *  whole) and per-entry ones (each thread copies its rows' entries), and whether it reads the column indices. */
+function entryPlan(
+  s: WasmSparse, a: CsrMatrix, kernel: string, lead: number[], nodes: Array<[FloatArray, number]>, perEntries: FloatArray[], withIndices: boolean,
+  heads: number, out: FloatArray,
+): WasmPhase[] | null {
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  if (!float32(out, ...nodes.map(([x]) => x), ...perEntries) || !validHeads(heads) || perEntries.some((x) => x.length < e1 * heads)) return null;
+  const [indptrPlace, indicesPlace] = csrPlacements(a);
+  const bytes = { bytes: 4 * (e1 - e0) * heads };
+  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...nodes.map(([x, n]) => copy(x, 0, n)), ...perEntries.map(() => bytes), bytes]);
+  if (!at) return null;
+  const [indptr, indices, ...rest] = at;
+  const outAt = rest[rest.length - 1];
+  const inputs = perEntries.map((x, i) => perEntry(rest[nodes.length + i], x, heads, indptr, e0));
+  const args = [heads, ...lead, e0, indptr, ...(withIndices ? [indices] : []), ...rest];
+  return [{ job: wasmJob(s, kernel, args, [perEntry(outAt, out, heads, indptr, e0)], inputs), units: a.rows, balance: a.indptr }];
+}
+
+export function sddmmAddPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'sddmmAdd', [], [[u, a.rows * heads], [v, a.cols * heads]], [], true, heads, out);
+}
+
+export function edgeSoftmaxPlan(s: WasmSparse, a: CsrMatrix, e: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'edgeSoftmax', [], [], [e], false, heads, out);
+}
+
+export function edgeSoftmaxBackwardPlan(s: WasmSparse, a: CsrMatrix, alpha: FloatArray, g: FloatArray, heads: number, out: FloatArray): WasmPhase[] | null {
+  return entryPlan(s, a, 'edgeSoftmaxBackward', [], [], [alpha, g], false, heads, out);
+}
+
+/** By the shifted form (assembly/gat-shifted.ts: source factors by columns, then rows) where the fused TypeScript
+ *  kernel would use it and the heads fill f32x4s; else exactly, as edgeSoftmax of the logits. */
+export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, heads: number, slope: number, out: FloatArray): WasmPhase[] | null {
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  if (!(slope >= 0 && slope <= 1 && heads % 4 === 0 && e1 - e0 >= MIN_ENTRIES_PER_COLUMN * a.cols)) {
+    return entryPlan(s, a, 'gatAttention', [slope], [[u, a.rows * heads], [v, a.cols * heads]], [], true, heads, out);
+  }
+  if (!float32(u, v, out)) return null;
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), { bytes: 4 * heads }, { bytes: 8 * a.cols * heads },
+    { bytes: 4 * (e1 - e0) * heads },
+  ]);
+  if (!at) return null;
+  const [indptr, indices, uAt, vAt, top, pq, outAt] = at;
+  return [
+    { job: wasmJob(s, 'gatSources', [heads, slope, a.cols, vAt, top, pq], []), units: a.cols },
+    {
+      job: wasmJob(s, 'gatAttentionShifted', [heads, slope, e0, indptr, indices, uAt, vAt, top, pq, outAt], [perEntry(outAt, out, heads, indptr, e0)]),
+      units: a.rows, balance: a.indptr,
+    },
+  ];
+}
+
+/** du by rows of A; dv by a scatter on this thread (`parallel` false) or by rows of the transpose over the entries'
+ *  terms, stored in between (`parallel`); both accumulate into what du and dv hold. */
+export function gatAttentionBackwardPlan(
+  s: WasmSparse, parallel: boolean, a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+  du: FloatArray | null, dv: FloatArray | null,
+): WasmPhase[] | null {
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  if (!float32(u, v, alpha, g, du, dv) || !validHeads(heads) || Math.min(alpha.length, g.length) < e1 * heads) return null;
+  const transpose = dv && parallel ? transposePlacements(a) : null;
+  const terms = { bytes: 4 * (e1 - e0) * heads };
+  const at = s.layout.place([
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), terms, terms,
+    du ? { bytes: 4 * a.rows * heads } : undefined, dv ? { bytes: 4 * a.cols * heads } : undefined,
+    ...(transpose ? [terms, ...transpose.places] : []),
+  ]);
+  if (!at) return null;
+  const [indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dAt, tIndptr, , perm] = at;
+  // du and dv accumulate: copied in and out by the rows (du) or columns (dv) of each part; dv whole for the scatter
+  const rowsOfDu: WasmRange[] = du ? [{ at: duAt, array: du, width: heads }] : [];
+  const dvRange: WasmRange[] = dv ? [{ at: dvAt, array: dv, width: heads, whole: transpose ? undefined : a.cols * heads }] : [];
+  const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu, ...(transpose ? [] : dvRange)];
+  const args = [heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dv && !transpose ? 1 : 0, transpose ? dAt : 0];
+  const phases: WasmPhase[] = [
+    { job: wasmJob(s, 'gatAttentionBackward', args, [...rowsOfDu, ...(transpose ? [] : dvRange)], inputs), units: a.rows, balance: a.indptr },
+  ];
+  if (transpose) {
+    const job = wasmJob(s, 'sumEntries', [heads, tIndptr, perm, e0, dAt, dvAt], dvRange, dvRange);
+    phases.push({ job, units: a.cols, balance: transpose.t.indptr });
+  }
+  return phases;
+}

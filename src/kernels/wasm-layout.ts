@@ -1,0 +1,87 @@
+// Where one wasm kernel call's arrays go in its module's shared memory: graph structure kept resident between calls,
+// per-call operands copied in above it, and room for outputs.
+
+import { reserve, type WasmKernelModule } from './wasm-module.js';
+
+/* Resident arrays (CSR indptr / indices / values, a transpose and its permutation) are copied on first use and found
+ * again by array object and range: those arrays are immutable graph structure (a CsrMatrix's arrays must not change
+ * once a kernel has seen them). The resident region grows until RESIDENT_LIMIT, then starts over (and everything
+ * in it is copied again when next used); so it does when a call does not fit beside it. Every call runs alone
+ * (the parallel kernels return only when all parts are done), so per-call space is reused by the next call. */
+
+/** (the kernels' planners pass float32 arrays only; a Float64Array would be copied as float64) */
+export type Copyable = Int32Array | Float32Array | Float64Array;
+
+/** One array of a call: `keep` (resident) or `copy` elements [lo, hi) of an array, or `bytes` of uninitialised
+ *  space; undefined stands for an absent optional operand (its address is 0). */
+export type Placement = { keep: Copyable; lo: number; hi: number } | { copy: Copyable; lo: number; hi: number } | { bytes: number } | undefined;
+
+const BASE = 64; // address 0 never holds an operand (0 means "absent" to the kernels)
+const RESIDENT_LIMIT = 512 * 2 ** 20;
+/** bytes after every array: a vector load at an array's last values may read up to 12 bytes beyond them */
+const SLACK = 16;
+const align64 = (x: number): number => Math.ceil(x / 64) * 64;
+
+interface Resident { at: number; generation: number }
+
+export class WasmLayout {
+  private top = BASE;
+  private generation = 0;
+  private readonly residents = new WeakMap<Copyable, Map<string, Resident>>();
+
+  constructor(readonly m: WasmKernelModule) {}
+
+  /** Addresses of the placements (copying what is not resident yet), or null when they do not fit in the memory or
+   *  a range runs past its array. */
+  place(list: Placement[]): number[] | null {
+    if (list.some((p) => p !== undefined && !('bytes' in p) && p.hi > ('keep' in p ? p.keep : p.copy).length)) return null;
+    return this.tryPlace(list, false) ?? this.tryPlace(list, true);
+  }
+
+  private tryPlace(list: Placement[], restart: boolean): number[] | null {
+    if (restart) this.restart();
+    const missing = list.map((p) => p !== undefined && 'keep' in p && this.found(p.keep, p.lo, p.hi) === undefined);
+    const added = list.reduce((s, p, i) => s + (missing[i] ? align64(bytesOf(p) + SLACK) : 0), 0);
+    if (!restart && this.top + added > RESIDENT_LIMIT) return null;
+    let top = this.top;
+    let at = align64(top + added);
+    const addresses = list.map((p, i) => {
+      if (p === undefined) return 0;
+      if ('keep' in p && !missing[i]) return this.found(p.keep, p.lo, p.hi) as number;
+      const size = align64(bytesOf(p) + SLACK);
+      if (missing[i]) return (top += size) - size;
+      return (at += size) - size;
+    });
+    if (!reserve(this.m.memory, at)) return null;
+    const buffer = this.m.memory.buffer;
+    list.forEach((p, i) => {
+      if (p === undefined || 'bytes' in p || (!missing[i] && 'keep' in p)) return;
+      const a = 'keep' in p ? p.keep : p.copy;
+      new (a.constructor as Int32ArrayConstructor)(buffer, addresses[i], p.hi - p.lo).set(a.subarray(p.lo, p.hi) as Int32Array);
+      if ('keep' in p) this.remember(p.keep, p.lo, p.hi, addresses[i]);
+    });
+    this.top = top;
+    return addresses;
+  }
+
+  private found(a: Copyable, lo: number, hi: number): number | undefined {
+    const r = this.residents.get(a)?.get(`${lo}:${hi}`);
+    return r && r.generation === this.generation ? r.at : undefined;
+  }
+
+  private remember(a: Copyable, lo: number, hi: number, at: number): void {
+    let byRange = this.residents.get(a);
+    if (!byRange) this.residents.set(a, (byRange = new Map()));
+    byRange.set(`${lo}:${hi}`, { at, generation: this.generation });
+  }
+
+  private restart(): void {
+    this.generation++;
+    this.top = BASE;
+  }
+}
+
+function bytesOf(p: Placement): number {
+  if (p === undefined) return 0;
+  return 'bytes' in p ? p.bytes : ('keep' in p ? p.keep : p.copy).BYTES_PER_ELEMENT * (p.hi - p.lo);
+}

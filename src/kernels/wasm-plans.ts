@@ -1,0 +1,50 @@
+// The kernels the wasm module computes, as plans: each lays out its operands and returns the phases to run, or null
+// when it declines them (float64 operands, a width that does not split into the heads) and the caller runs its loops.
+
+import type { Kernels } from './types.js';
+import {
+  edgeSoftmaxBackwardPlan, edgeSoftmaxPlan, gatAttentionBackwardPlan, gatAttentionPlan, gspmmBackwardPlan, gspmmPlan, gspmmTPlan,
+  sddmmAddPlan, sddmmDotPlan,
+} from './wasm-attention.js';
+import type { WasmPhase } from './wasm-job.js';
+import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse.js';
+
+export type PlannedKernel =
+  | 'spmm' | 'spmmBiasActivation' | 'spmmT' | 'gspmm' | 'gspmmT' | 'sddmmDot' | 'gspmmBackward' | 'sddmmAdd' | 'edgeSoftmax'
+  | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward';
+
+export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
+
+/** The plans on module `s`; `parallel` plans split every phase by output rows (GAT attention's backward then stores
+ *  its per-entry terms and sums them by rows of the transpose instead of scattering them). */
+export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
+  return {
+    spmm: (a, x, f, out) => gatherPlan(s, a, a.values, x, f, out),
+    spmmBiasActivation: (a, x, f, bias, act, out) => gatherPlan(s, a, a.values, x, f, out, { bias, act }),
+    spmmT: (a, y, f, out) => transposedGatherPlan(s, a, y, f, out),
+    gspmm: (...args) => gspmmPlan(s, ...args),
+    gspmmT: (...args) => gspmmTPlan(s, ...args),
+    sddmmDot: (...args) => sddmmDotPlan(s, ...args),
+    gspmmBackward: (...args) => gspmmBackwardPlan(s, ...args),
+    sddmmAdd: (...args) => sddmmAddPlan(s, ...args),
+    edgeSoftmax: (...args) => edgeSoftmaxPlan(s, ...args),
+    edgeSoftmaxBackward: (...args) => edgeSoftmaxBackwardPlan(s, ...args),
+    gatAttention: (...args) => gatAttentionPlan(s, ...args),
+    gatAttentionBackward: (...args) => gatAttentionBackwardPlan(s, parallel, ...args),
+  };
+}
+
+/** `base` with each planned kernel run through its plan, by `run`, when the plan takes the operands. */
+export function withWasm(base: Kernels, plans: WasmPlans, run: (phases: WasmPhase[]) => void): Kernels {
+  const k: Record<string, unknown> = { ...base };
+  for (const name of Object.keys(plans) as PlannedKernel[]) {
+    const plan = plans[name] as (...args: unknown[]) => WasmPhase[] | null;
+    const fallback = base[name] as (...args: unknown[]) => void;
+    k[name] = (...args: unknown[]): void => {
+      const phases = plan(...args);
+      if (phases) run(phases);
+      else fallback(...args);
+    };
+  }
+  return k as unknown as Kernels;
+}
