@@ -4,6 +4,7 @@ import { blasUnavailableReason, loadBlas } from './blas.js';
 import os from 'node:os';
 import { fastKernels, fastTsKernels } from './fast.js';
 import { createParallelKernels } from './parallel.js';
+import { formatKernelTimings, profiled, profiling } from './profile.js';
 import { referenceKernels } from './reference.js';
 import { checkThreadCount, parseThreadCount } from './threads.js';
 import type { Kernels } from './types.js';
@@ -15,6 +16,8 @@ import { loadWasmSparse, wasmSparseUnavailableReason } from './wasm-sparse.js';
  *                            GEMM, else gemm-ts; 0 / ts: gemm-ts only; wasm: never native; 1: accept netlib BLAS
  *   FASTGNN_BLAS_THREADS=n   BLAS threads (copied to OPENBLAS_NUM_THREADS before OpenBLAS loads)
  *   OPENBLAS_NUM_THREADS=n   the same, set directly; default: all cores. Neither can change after start-up. */
+
+/* FASTGNN_PROFILE=1     time every kernel call and print the totals to stderr when the process exits */
 
 /* FASTGNN_THREADS=n      threads for row-parallel sparse kernels and the wasm GEMM (default: all cores; 1 = no worker threads);
  *                        an integer from 1 to MAX_THREADS (threads.ts), anything else is an error at start-up */
@@ -41,9 +44,11 @@ export function getThreads(): number {
   return threads;
 }
 
+if (profiling) process.on('exit', () => process.stderr.write(`${formatKernelTimings()}\n`));
+
 /** The kernels every op should call (look them up per call: setKernels may swap them). */
 export function getKernels(): Kernels {
-  return active;
+  return profiling ? profiled(active) : active;
 }
 
 export function setKernels(k: Kernels): void {

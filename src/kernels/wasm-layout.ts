@@ -1,6 +1,7 @@
 // Where one wasm kernel call's arrays go in its module's shared memory: graph structure kept resident between calls,
 // per-call operands copied in above it, and room for outputs.
 
+import { profiling, record } from './profile.js';
 import { reserve, type WasmKernelModule } from './wasm-module.js';
 
 /* Resident arrays (CSR indptr / indices / values, a transpose and its permutation) are copied on first use and found
@@ -35,7 +36,10 @@ export class WasmLayout {
    *  a range runs past its array. */
   place(list: Placement[]): number[] | null {
     if (list.some((p) => p !== undefined && !('bytes' in p) && p.hi > ('keep' in p ? p.keep : p.copy).length)) return null;
-    return this.tryPlace(list, false) ?? this.tryPlace(list, true);
+    const t0 = profiling ? performance.now() : 0;
+    const at = this.tryPlace(list, false) ?? this.tryPlace(list, true);
+    if (profiling) record('(wasm copy-in, in the above)', performance.now() - t0);
+    return at;
   }
 
   private tryPlace(list: Placement[], restart: boolean): number[] | null {

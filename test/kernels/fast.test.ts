@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
+import { applyMask } from '../../src/kernels/dropout-mask.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { assertClose, checkGemmCases, FLOAT_TYPES, type FloatCtor, randomArray, randomCsr, tolerance, uniform } from './fixtures.js';
@@ -187,6 +188,23 @@ for (const k of [fastKernels, fastTsKernels]) {
           compare(k, s, garbage(T, n), (ks, out) => ks.columnSums(m, n, x, out), 'columnSums');
           const mask = Uint8Array.from({ length: m * n }, () => (rnd() < 0.5 ? 1 : 0));
           compare(k, s, garbage(T, m * n), (ks, out) => ks.applyMask(m * n, mask, 2.5, x, out), 'applyMask', 1);
+        }
+      }
+    });
+
+    it('applyMask gives x * scale or 0 per mask byte for every alignment of the mask and range ends', () => {
+      const n = 1031;
+      const x = randomArray(Float32Array, n, rnd);
+      for (const offset of [0, 1, 2, 3]) {
+        const mask = new Uint8Array(n + offset).subarray(offset);
+        for (let i = 0; i < n; i++) mask[i] = rnd() < 0.5 ? 1 : 0;
+        for (const [lo, hi] of [[0, n], [1, n - 1], [5, 6], [7, 7], [2, 13]]) {
+          const out = new Float32Array(n).fill(-7);
+          applyMask(x, out, mask, 3, lo, hi);
+          for (let i = 0; i < n; i++) {
+            const want = i >= lo && i < hi ? Math.fround(x[i] * (mask[i] ? 3 : 0)) : -7;
+            assert.ok(Object.is(out[i], want), `offset ${offset}, range [${lo}, ${hi}), value ${i}: ${out[i]} vs ${want}`);
+          }
         }
       }
     });
