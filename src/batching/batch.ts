@@ -28,8 +28,16 @@ export function outputNodes(b: Batch): Int32Array {
  *  (inducedScratch) when building many batches. */
 export function inducedBatch(full: GraphContext, nodes: Int32Array, outputs: Int32Array, scratch = inducedScratch(full.numNodes)): Batch {
   const graph = inducedSubgraph(full.graph, nodes, scratch).graph;
-  const gcn = inducedSubgraph(full.adjacency('gcn'), nodes, scratch).graph;
+  const fullGcn = full.adjacency('gcn');
+  const sliced = inducedSubgraph(fullGcn, nodes, scratch).graph;
+  // a symmetric matrix's submatrix on ascending nodes keeps ascending rows and mirrored values
+  const gcn = fullGcn.symmetric && ascending(nodes) ? { ...sliced, symmetric: true } : sliced;
   return { nodes, graph, adjacency: { gcn }, outputIndex: localIndex(nodes, outputs) };
+}
+
+function ascending(nodes: Int32Array): boolean {
+  for (let r = 1; r < nodes.length; r++) if (nodes[r] <= nodes[r - 1]) return false;
+  return true;
 }
 
 /** Reusable global -> local scratch for inducedSubgraph / inducedBatch: all -1, one entry per node. */

@@ -9,7 +9,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { CsrGraph, CsrMatrix } from '../graph/csr.js';
-import { validateCsr } from '../graph/csr.js';
+import { isSortedSymmetric, validateCsr } from '../graph/csr.js';
 import type { Dataset } from '../graph/dataset.js';
 import { align, ALIGN, bytesOf, readFully, WordHash, writeAtomically, writeFully } from '../graph/io/file-io.js';
 import type { AdjacencyKind } from '../nn/graph-context.js';
@@ -36,7 +36,7 @@ type DTypeTag = 'i32' | 'f32' | 'f64';
 type Arr = Int32Array | Float32Array | Float64Array;
 /** [dtype, byte offset from the data start, element count] */
 type Ref = [DTypeTag, number, number];
-interface MatRec { rows: number; cols: number; indptr: Ref; indices: Ref; values?: Ref }
+interface MatRec { rows: number; cols: number; indptr: Ref; indices: Ref; values?: Ref; symmetric?: true }
 interface BatchRec { nodes: Ref; graph: MatRec; adjacency: Partial<Record<AdjacencyKind, MatRec>>; outputIndex: Ref; lossWeights?: Ref }
 interface Header { version: number; meta: CacheMeta; preprocessTimeS: number; batches: BatchRec[]; evalBatches: BatchRec[] | null }
 
@@ -88,7 +88,10 @@ export function saveBatchCache(file: string, cache: BatchCache): void {
     offset = align(offset + a.byteLength);
     return r;
   };
-  const mat = (m: CsrMatrix): MatRec => ({ rows: m.rows, cols: m.cols, indptr: ref(m.indptr), indices: ref(m.indices), ...(m.values ? { values: ref(m.values) } : {}) });
+  const mat = (m: CsrMatrix): MatRec => ({
+    rows: m.rows, cols: m.cols, indptr: ref(m.indptr), indices: ref(m.indices), ...(m.values ? { values: ref(m.values) } : {}),
+    ...(m.symmetric ? { symmetric: true as const } : {}),
+  });
   const rec = (b: Batch, i: number, what: string): BatchRec => {
     validateBatch(b, numNodes, `saveBatchCache ${file}: ${what}[${i}]`);
     const adjacency: BatchRec['adjacency'] = {};
@@ -260,7 +263,10 @@ function toBatch(r: BatchRec, arrays: Map<Ref, Arr>, numNodes: number, what: str
       ...(m.values ? { values: values(m.values, `${field}.values`) } : {}),
     };
     validateCsr(out, `${what}: ${field}`);
-    return out;
+    if (m.symmetric === undefined) return out;
+    // the flag skips the transpose in backward passes: a wrong one would give wrong gradients, so it is checked
+    if (m.symmetric !== true || !isSortedSymmetric(out)) throw new Error(`${what}: ${field} is marked symmetric but is not; the file is corrupt`);
+    return { ...out, symmetric: true };
   };
   const nodes = get(r.nodes, Int32Array, 'nodes');
   const adjacency: Partial<Record<AdjacencyKind, CsrMatrix>> = {};

@@ -12,6 +12,9 @@ export interface CsrMatrix {
   readonly indices: Int32Array;
   /** length nnz, or undefined for an unweighted (all-ones) matrix */
   readonly values?: Float32Array | Float64Array;
+  /** set only when A^T = A exactly (structure and values) and every row's columns ascend, so that A's CSR is its
+   *  transpose's, entry for entry: transposeCached returns the matrix itself (see isSortedSymmetric) */
+  readonly symmetric?: boolean;
 }
 
 /** A square CsrMatrix whose rows and columns are nodes. */
@@ -59,6 +62,36 @@ export function validateCsr(m: CsrMatrix, what = 'CSR matrix'): void {
 export function transposeCsr(m: CsrMatrix): CsrMatrix {
   const s = transposeStructure(m);
   return { rows: m.cols, cols: m.rows, indptr: s.indptr, indices: s.indices, values: m.values ? permuteEntries(m.values, s.perm) : undefined };
+}
+
+/** Whether every row's columns strictly ascend and every entry (i, j, v) has its mirror (j, i) with the same value:
+ *  then the transpose's CSR is m's own (its rows list sources in ascending order too). One binary search per entry. */
+export function isSortedSymmetric(m: CsrMatrix): boolean {
+  if (m.rows !== m.cols) return false;
+  const { indptr, indices, values } = m;
+  for (let i = 0; i < m.rows; i++) {
+    for (let k = indptr[i] + 1; k < indptr[i + 1]; k++) if (indices[k] <= indices[k - 1]) return false;
+  }
+  for (let i = 0; i < m.rows; i++) {
+    for (let k = indptr[i]; k < indptr[i + 1]; k++) {
+      const j = indices[k];
+      let lo = indptr[j];
+      let hi = indptr[j + 1];
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (indices[mid] < i) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === indptr[j + 1] || indices[lo] !== i) return false;
+      if (values && !Object.is(values[lo], values[k])) return false;
+    }
+  }
+  return true;
+}
+
+/** m flagged `symmetric` when isSortedSymmetric(m) holds, else m unchanged. */
+export function withSymmetryFlag(m: CsrMatrix): CsrMatrix {
+  return !m.symmetric && isSortedSymmetric(m) ? { ...m, symmetric: true } : m;
 }
 
 /** Row index of every stored entry (the COO "row" array). */
@@ -122,6 +155,7 @@ export function permuteEntries<T extends Float32Array | Float64Array>(values: T,
 /** The transpose of m, cached per matrix object: backward passes multiply by A^T every step, and a row-wise
  *  gather over A^T is faster than scattering through A. */
 export function transposeCached(m: CsrMatrix): CsrMatrix {
+  if (m.symmetric) return m;
   let t = transposeCache.get(m);
   if (!t) {
     t = transposeCsr(m);

@@ -1,7 +1,7 @@
 // The adjacency variants a model needs (GCN-normalised, mean, sum, with self-loops), built once per graph and cached.
 
 import { addSelfLoops, gcnNormalize, rowNormalize } from '../graph/build.js';
-import type { CsrGraph, CsrMatrix } from '../graph/csr.js';
+import { withSymmetryFlag, type CsrGraph, type CsrMatrix } from '../graph/csr.js';
 import type { DType } from '../tensor/tensor.js';
 
 /** gcn: D^-1/2 (A+I) D^-1/2; mean: row-normalised A (SAGE); sum: A with unit weights (GIN);
@@ -52,20 +52,20 @@ export class GraphContext {
   private build(kind: AdjacencyKind): CsrMatrix {
     const g = this.graph;
     switch (kind) {
-      case 'gcn':
-        return gcnNormalize(addSelfLoops(withoutValues(g)), { dtype: this.dtype });
+      case 'gcn': // symmetric for an undirected graph: backward passes then need no transpose
+        return withSymmetryFlag(gcnNormalize(addSelfLoops(withoutValues(g)), { dtype: this.dtype }));
       case 'mean':
         return rowNormalize(withoutValues(g), { dtype: this.dtype });
       case 'sum':
-        return withoutValues(g);
+        return withSymmetryFlag(withoutValues(g));
       case 'loops':
-        return withoutValues(addSelfLoops(withoutValues(g)));
+        return withSymmetryFlag(withoutValues(addSelfLoops(withoutValues(g))));
     }
   }
 }
 
 function withoutValues(g: CsrMatrix): CsrMatrix {
-  return g.values ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
+  return g.values || g.symmetric ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
 }
 
 /** Rows `rows` of m, in that order, as a new CSR matrix with m's columns. */
