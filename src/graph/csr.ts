@@ -65,27 +65,26 @@ export function transposeCsr(m: CsrMatrix): CsrMatrix {
 }
 
 /** Whether every row's columns strictly ascend and every entry (i, j, v) has its mirror (j, i) with the same value:
- *  then the transpose's CSR is m's own (its rows list sources in ascending order too). One binary search per entry. */
+ *  then the transpose's CSR is m's own (its rows list sources in ascending order too). One pass: visiting the rows
+ *  in order, the mirrors of row i's entries must be the next unvisited entry of each row j (row j ascends, and its
+ *  columns i come up in increasing order), and every row must be used up at the end. */
 export function isSortedSymmetric(m: CsrMatrix): boolean {
   if (m.rows !== m.cols) return false;
   const { indptr, indices, values } = m;
   for (let i = 0; i < m.rows; i++) {
     for (let k = indptr[i] + 1; k < indptr[i + 1]; k++) if (indices[k] <= indices[k - 1]) return false;
   }
+  const next = indptr.slice(0, m.rows);
   for (let i = 0; i < m.rows; i++) {
     for (let k = indptr[i]; k < indptr[i + 1]; k++) {
       const j = indices[k];
-      let lo = indptr[j];
-      let hi = indptr[j + 1];
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (indices[mid] < i) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo === indptr[j + 1] || indices[lo] !== i) return false;
-      if (values && !Object.is(values[lo], values[k])) return false;
+      const mirror = next[j];
+      if (mirror >= indptr[j + 1] || indices[mirror] !== i) return false;
+      if (values && !Object.is(values[mirror], values[k])) return false;
+      next[j] = mirror + 1;
     }
   }
+  for (let j = 0; j < m.rows; j++) if (next[j] !== indptr[j + 1]) return false;
   return true;
 }
 

@@ -28,6 +28,8 @@ describe('symmetric CSR matrices', () => {
     assert.equal(isSortedSymmetric(csr([[0, 1], [0, 2], [1]], [1, 2, 2.5, 3, 3])), false, 'a mirrored value differs');
     assert.equal(isSortedSymmetric(csr([[1], [0, 2], []])), false, 'entry (1, 2) has no mirror');
     assert.equal(isSortedSymmetric(csr([[1, 0], [0], []])), false, 'row 0 does not ascend');
+    assert.equal(isSortedSymmetric(csr([[1], [0], [1]])), false, 'entry (2, 1) has no mirror');
+    assert.equal(isSortedSymmetric(csr([[1], [0, 1]])), true, 'a self loop is its own mirror');
     assert.equal(isSortedSymmetric({ rows: 1, cols: 2, indptr: Int32Array.of(0, 0), indices: new Int32Array(0) }), false);
   });
 
