@@ -9,7 +9,9 @@ import { referenceGemm } from '../src/kernels/reference.js';
 import type { GemmArgs } from '../src/kernels/types.js';
 import { createWasmGemm } from '../src/kernels/wasm-gemm.js';
 import { filled } from './lib/gemm-section.js';
-import { formatTable } from './lib/measure.js';
+import { exitOnHelp, formatTable } from './lib/measure.js';
+
+exitOnHelp(import.meta.url);
 
 /* Run after `npm run build`: node dist/bench/gemm.js. C[m, n] = A[m, k] @ B[k, n], no transposition.
  * Each timing is the best of repeated runs (at least 2, until 1 s is spent) after one warm-up run. The wasm GEMM

@@ -13,7 +13,7 @@ import { describeBackend, getKernels, getThreads, setThreads } from '../src/kern
 import { GraphContext } from '../src/nn/graph-context.js';
 import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
-import { argFlag, argValue, formatTable, round } from './lib/measure.js';
+import { argFlag, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
 import { allocateOperands, BYTE_MODEL, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
@@ -186,4 +186,5 @@ async function main(): Promise<void> {
   console.log(`wrote ${file}`);
 }
 
+exitOnHelp(import.meta.url);
 await main();

@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MultiscaleSummary } from '../src/cli/bench-multiscale.js';
-import { argInt, argList, argValue, formatTable } from './lib/measure.js';
+import { argInt, argList, argValue, exitOnHelp, formatTable } from './lib/measure.js';
+
+exitOnHelp(import.meta.url);
 import { ROOT } from './lib/paths.js';
 
 /** Each dataset's data flags, as the README states them (relative to the repository root, where the CLI runs). */

@@ -12,7 +12,7 @@ import { describeBackend } from '../src/kernels/backend.js';
 import { defaultModelConfig, GNN, type ModelConfig } from '../src/nn/models.js';
 import { median, trainFullBatch } from '../src/train/full-batch.js';
 import { prepareData } from '../src/train/prepare.js';
-import { argFlag, argInt, argList, argValue, formatTable } from './lib/measure.js';
+import { argFlag, argInt, argList, argValue, exitOnHelp, formatTable } from './lib/measure.js';
 import { sharedPath } from './lib/paths.js';
 
 const BASELINES = sharedPath('fixtures', 'baselines.json');
@@ -150,4 +150,5 @@ function main(): void {
   console.log(`\nwrote ${outFile}`);
 }
 
+exitOnHelp(import.meta.url);
 main();

@@ -15,7 +15,7 @@ import { loadPlanetoid } from '../src/graph/io/planetoid.js';
 import { edgeCut, imbalance } from '../src/graph/partition/metrics.js';
 import { readMetisPartition, writeMetisGraph } from '../src/graph/partition/metis-io.js';
 import { partitionGraphDetailed } from '../src/graph/partition/multilevel.js';
-import { argInt, argList, argNumber, argValue, formatTable } from './lib/measure.js';
+import { argInt, argList, argNumber, argValue, exitOnHelp, formatTable } from './lib/measure.js';
 import { sharedPath } from './lib/paths.js';
 
 interface Row {
@@ -100,4 +100,5 @@ function main(): void {
   console.log(`wrote ${out}`);
 }
 
+exitOnHelp(import.meta.url);
 main();

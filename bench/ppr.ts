@@ -7,7 +7,7 @@ import type { CsrGraph } from '../src/graph/csr.js';
 import { generateSynthetic } from '../src/graph/generate.js';
 import { loadPlanetoid } from '../src/graph/io/planetoid.js';
 import { prepareForPpr, pprTopK, pprTopKSync } from '../src/graph/ppr/index.js';
-import { argInt, formatTable } from './lib/measure.js';
+import { argInt, exitOnHelp, formatTable } from './lib/measure.js';
 import { sharedPath } from './lib/paths.js';
 
 /* Run after `npm run build`: node dist/bench/ppr.js [--nodes 100000] [--reps 3].
@@ -71,4 +71,5 @@ async function main(): Promise<void> {
   console.log('wrote reports/bench-ppr.json');
 }
 
+exitOnHelp(import.meta.url);
 await main();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { estimateSyntheticBytes } from '../src/graph/generate.js';
 import { formatBytes } from '../src/graph/memory-estimate.js';
-import { argFlag, argNumber, argValue, formatTable, round } from './lib/measure.js';
+import { argFlag, argNumber, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
 import { runStage, STAGE_THREADS, STAGES, type ScaleConfig, type StageName, type StageResult } from './lib/scale-stages.js';
 
 /* Run: npm run bench:scale [-- --nodes 50000 --edges 1300000] (a smoke test takes about a minute).
@@ -127,4 +127,5 @@ async function main(): Promise<void> {
   console.log(`wrote ${out}`);
 }
 
+exitOnHelp(import.meta.url);
 await main();

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { f2, timeToTarget, writeJson } from '../src/cli/bench-runs.js';
 import type { TrainReport } from '../src/train/report.js';
-import { argNumber, argValue, formatTable } from './lib/measure.js';
+import { argNumber, argValue, exitOnHelp, formatTable } from './lib/measure.js';
 
 /* Run: npm run bench:ttt -- <report.json> ... [--fraction 0.98] [--out reports/time-to-target.json]
  * The target is `fraction` of the best validation accuracy of any run (as fastgnn bench's own target); time to
@@ -55,4 +55,5 @@ function main(): void {
   writeJson(out, { fraction, target_val_acc: target, best: best.label, runs: table });
 }
 
+exitOnHelp(import.meta.url);
 main();

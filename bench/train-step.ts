@@ -17,7 +17,7 @@ import { peakRssMb } from '../src/train/memory.js';
 import { trainStep } from '../src/train/minibatch.js';
 import { makeOptimizer } from '../src/train/optimizer-factory.js';
 import { prepareData } from '../src/train/prepare.js';
-import { argInt, argValue, formatTable, median, round } from './lib/measure.js';
+import { argInt, argValue, exitOnHelp, formatTable, median, round } from './lib/measure.js';
 
 /* Run: npm run bench:step [-- --data g.fgnn --batches g.cache] [-- --rounds 5] [-- --hidden 256 --layers 3].
  * Without --data: a synthetic graph of 200k nodes, average degree 20, 100 features, 10 classes (seed 1), and its
@@ -154,4 +154,5 @@ async function main(): Promise<void> {
   }));
 }
 
+exitOnHelp(import.meta.url);
 await main();

@@ -1,4 +1,8 @@
-// Timing and printing helpers shared by the benchmarks: repeated timings with their median, aligned text tables.
+// Timing and printing helpers shared by the benchmarks: repeated timings with their median, aligned text tables,
+// command-line flags and --help.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** One repeated measurement in milliseconds: median (what the tables report), best and how many runs. */
 export interface Timing {
@@ -87,4 +91,19 @@ export function argList(name: string, fallback: readonly string[], argv: readonl
   const items = v.split(',').map((x) => x.trim());
   if (items.some((x) => x === '')) throw new Error(`--${name}: expected a comma-separated list, got '${v}'`);
   return items;
+}
+
+/** With --help or -h: prints the bench's own header (its leading // lines and its `Run:` comment, read from the
+ *  module's file) and exits, so that asking a bench for help never starts a run that can take many minutes. */
+export function exitOnHelp(moduleUrl: string, argv: readonly string[] = process.argv): void {
+  if (!argv.includes('--help') && !argv.includes('-h')) return;
+  const built = fileURLToPath(moduleUrl);
+  // the TypeScript source keeps the comments that tsc drops with the type declarations they precede
+  const original = built.replace(/dist([/\\])bench\1(.+)\.js$/, 'bench$1$2.ts');
+  const source = readFileSync(existsSync(original) ? original : built, 'utf8');
+  const lines = source.split('\n');
+  const header = lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, ''));
+  const run = /\/\* Run[\s\S]*?\*\//.exec(source)?.[0].replace(/^\/\* ?|\s*\*\/$/g, '').replace(/\n \* ?/g, '\n');
+  process.stdout.write(`${[...header, ...(run ? ['', run] : [])].join('\n')}\n`);
+  process.exit(0);
 }
