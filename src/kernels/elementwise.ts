@@ -25,9 +25,9 @@ function keepPositive(keep: FloatArray, src: FloatArray, dst: FloatArray, lo: nu
   }
 }
 
-/** out[i] = v[i] * (sign[i] > 0 ? 1 : factor) for i in [lo, hi). */
-function scaleNonPositive(sign: FloatArray, v: FloatArray, factor: number, out: FloatArray, lo: number, hi: number): void {
-  const f = Float64Array.of(factor, 1);
+/** out[i] = v[i] * (sign[i] > 0 ? positive : factor) for i in [lo, hi). */
+function scaleNonPositive(sign: FloatArray, v: FloatArray, factor: number, out: FloatArray, lo: number, hi: number, positive = 1): void {
+  const f = Float64Array.of(factor, positive);
   for (let i = lo; i < hi; i++) out[i] = v[i] * f[+(sign[i] > 0)];
 }
 
@@ -69,8 +69,9 @@ function eluRange(alpha: number, x: FloatArray, out: FloatArray, lo: number, hi:
 
 /** out[i] = g[i] * act'(x[i]) for i in [lo, hi); elu's derivative for x <= 0 is y + alpha, y = act(x). */
 export function activationBackwardRange(
-  act: ActivationSpec, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, lo: number, hi: number,
+  act: ActivationSpec, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, lo: number, hi: number, scale = 1,
 ): void {
+  if (scale !== 1) return scaledActivationBackward(act, x, y, g, out, lo, hi, scale);
   switch (act.kind) {
     case 'relu':
       return keepPositive(x, g, out, lo, hi);
@@ -84,6 +85,16 @@ export function activationBackwardRange(
       }
     }
   }
+}
+
+/** activationBackwardRange times `scale`: relu's by a factor looked up by the sign test (one pass, as dropout's
+ *  mask apply would be), the others scaled after their own factor. */
+function scaledActivationBackward(
+  act: ActivationSpec, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, lo: number, hi: number, scale: number,
+): void {
+  if (act.kind === 'relu') return scaleNonPositive(x, g, 0, out, lo, hi, scale);
+  activationBackwardRange(act, x, y, g, out, lo, hi);
+  for (let i = lo; i < hi; i++) out[i] *= scale;
 }
 
 /** out[i, :] = x[i, :] + v for rows i in [r0, r1) of width n. */

@@ -479,7 +479,7 @@ function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSpar
     dropout: (n, p, scale, seed, mask, x, out) => dropoutChunks(n, p, scale, seed, 0, chunkCount(n), mask, x, out),
     applyMask: (n, mask, scale, g, out) => applyMask(g, out, mask, scale, 0, n),
     activation: (act, n, x, out) => activationRange(act, x, out, 0, n),
-    activationBackward: (act, n, x, y, g, out) => activationBackwardRange(act, x, y, g, out, 0, n),
+    activationBackward: (act, n, x, y, g, out, scale) => activationBackwardRange(act, x, y, g, out, 0, n, scale),
     addRowVec: (m, n, x, v, out) => addRowVecRange(n, x, v, out, 0, m),
     columnSums,
   };

@@ -205,9 +205,9 @@ export function createParallelKernels(
       if (!worth(n, n, x, out)) return base.activation(act, n, x, out);
       split('activation', { act, x, out }, evenly(n));
     },
-    activationBackward(act, n, x, y, g, out) {
-      if (!worth(n, n, x, y, g, out)) return base.activationBackward(act, n, x, y, g, out);
-      split('activationBackward', { act, x, y, g, out }, evenly(n));
+    activationBackward(act, n, x, y, g, out, scale = 1) {
+      if (!worth(n, n, x, y, g, out)) return base.activationBackward(act, n, x, y, g, out, scale);
+      split('activationBackward', { act, x, y, g, out, scale }, evenly(n));
     },
     addRowVec(m, n, x, v, out) {
       if (!worth(m * n, m, x, out)) return base.addRowVec(m, n, x, v, out);

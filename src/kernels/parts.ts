@@ -25,7 +25,7 @@ export interface PartArgs {
   dropout: { n: number; p: number; scale: number; seed: Int32Array; mask: Uint8Array; x?: FloatArray; out?: FloatArray };
   applyMask: { mask: Uint8Array; scale: number; g: FloatArray; out: FloatArray };
   activation: { act: ActivationSpec; x: FloatArray; out: FloatArray };
-  activationBackward: { act: ActivationSpec; x: FloatArray; y: FloatArray; g: FloatArray; out: FloatArray };
+  activationBackward: { act: ActivationSpec; x: FloatArray; y: FloatArray; g: FloatArray; out: FloatArray; scale: number };
   addRowVec: { n: number; x: FloatArray; v: FloatArray; out: FloatArray };
   columnSums: { m: number; n: number; g: FloatArray; partials: Float64Array };
   /** a phase of a kernel laid out in the wasm module's memory (see wasm-job.ts) */
@@ -63,7 +63,7 @@ const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: n
   dropout: ({ n, p, scale, seed, mask, x, out }, lo, hi) => dropoutChunks(n, p, scale, seed, lo, hi, mask, x, out),
   applyMask: ({ mask, scale, g, out }, lo, hi) => applyMask(g, out, mask, scale, lo, hi),
   activation: ({ act, x, out }, lo, hi) => activationRange(act, x, out, lo, hi),
-  activationBackward: ({ act, x, y, g, out }, lo, hi) => activationBackwardRange(act, x, y, g, out, lo, hi),
+  activationBackward: ({ act, x, y, g, out, scale }, lo, hi) => activationBackwardRange(act, x, y, g, out, lo, hi, scale),
   addRowVec: ({ n, x, v, out }, lo, hi) => addRowVecRange(n, x, v, out, lo, hi),
   columnSums: ({ m, n, g, partials }, lo, hi) => columnSumRange(m, n, g, partials, lo, hi),
   wasm: runWasmJob,

@@ -177,10 +177,11 @@ function activation(act: ActivationSpec, n: number, x: FloatArray, out: FloatArr
   for (let i = 0; i < n; i++) out[i] = activationValue(act, x[i]);
 }
 
-function activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray): void {
+function activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, scale = 1): void {
   for (let i = 0; i < n; i++) {
     if (x[i] > 0) out[i] = g[i];
     else out[i] = act.kind === 'relu' ? 0 : g[i] * (act.kind === 'elu' ? y[i] + act.alpha : act.slope);
+    if (scale !== 1) out[i] *= scale;
   }
 }
 

@@ -73,8 +73,10 @@ export interface Kernels {
   applyMask(n: number, mask: Uint8Array, scale: number, g: FloatArray, out: FloatArray): void;
   /** out[i] = act(x[i]) for i < n */
   activation(act: ActivationSpec, n: number, x: FloatArray, out: FloatArray): void;
-  /** out[i] = g[i] * act'(x[i]) for i < n; y = act(x) (elu's derivative is read from it); act'(0) = 0 for relu */
-  activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray): void;
+  /** out[i] = g[i] * act'(x[i]) for i < n; y = act(x) (elu's derivative is read from it); act'(0) = 0 for relu.
+   *  With `scale`, out[i] = g[i] * scale * act'(x[i]) (a following dropout's 1 / (1 - p), see spmmBiasActivation);
+   *  a relu gradient of 0 may then be -0 */
+  activationBackward(act: ActivationSpec, n: number, x: FloatArray, y: FloatArray, g: FloatArray, out: FloatArray, scale?: number): void;
   /** out[i, :] = x[i, :] + v for the m rows of width n (a bias) */
   addRowVec(m: number, n: number, x: FloatArray, v: FloatArray, out: FloatArray): void;
   /** out[j] = sum over the m rows i of g[i * n + j] (a bias gradient) */

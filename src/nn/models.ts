@@ -142,8 +142,9 @@ export class GNN extends Module {
     const act: ActivationSpec = c.activation === 'elu' ? { kind: 'elu', alpha: 1 } : { kind: 'relu' };
     const norm = this.norms[l];
     // with nothing between the convolution and the activation, the convolution may fuse the two (GCNConv does)
-    const y = norm ? activation(norm.forward(conv.aggregate(transformed, ctx, rows)), act) : conv.aggregateActivated(transformed, ctx, act, rows);
-    return this.drop(y, c.dropout) as Tensor;
+    if (norm) return this.drop(activation(norm.forward(conv.aggregate(transformed, ctx, rows)), act), c.dropout) as Tensor;
+    const drop = this.training && c.dropout !== 0 ? { p: c.dropout, rng: this.dropRng } : undefined;
+    return conv.aggregateActivated(transformed, ctx, act, rows, drop);
   }
 
   private drop(x: NodeInput, p: number): NodeInput {

@@ -53,9 +53,9 @@ function columnSums(g: FloatArray, n: number, out: FloatArray): FloatArray {
   return out;
 }
 
-function activationGrad(act: ActivationSpec, x: Tensor, out: Tensor, g: FloatArray): FloatArray[] {
+function activationGrad(act: ActivationSpec, x: Tensor, out: Tensor, g: FloatArray, scale?: number): FloatArray[] {
   const d = overwrittenLike(out);
-  getKernels().activationBackward(act, d.length, x.data, out.data, g, d);
+  getKernels().activationBackward(act, d.length, x.data, out.data, g, d, scale);
   return [d];
 }
 
@@ -176,8 +176,9 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     return [d];
   },
   // act(z) > 0 exactly when z > 0 (see the attrs), so out stands in for the pre-activation z nobody kept
-  spmmBiasActivation: ({ inputs: [x, bias], attrs: { a, act } }, out, g, needs) => {
-    const [dz] = activationGrad(act, out, out, g);
+  // with dropScale (relu, dropped out in place): out > 0 exactly where relu and the mask both pass the gradient
+  spmmBiasActivation: ({ inputs: [x, bias], attrs: { a, act, dropScale } }, out, g, needs) => {
+    const [dz] = activationGrad(act, out, out, g, dropScale);
     let dx: FloatArray | null = null;
     if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = overwrittenLike(x)));
     return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];

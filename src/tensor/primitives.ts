@@ -63,7 +63,8 @@ export interface PrimitiveAttrs {
   spmm: { a: CsrMatrix };
   /** act(A @ x + bias) in one pass; inputs [x, bias]. act must keep the sign (act(z) > 0 exactly when z > 0: relu,
    *  elu with alpha >= 0, leakyRelu with slope >= 0), so the backward rule reads the derivative off the output */
-  spmmBiasActivation: { a: CsrMatrix; act: ActivationSpec };
+  /** dropScale: a relu output dropped out in place by the op (1 / (1 - p)) */
+  spmmBiasActivation: { a: CsrMatrix; act: ActivationSpec; dropScale?: number };
   /** per-edge, per-head weights (input 0) times dense node rows (input 1) */
   gspmm: { a: CsrMatrix; heads: number };
   sddmmAdd: { a: CsrMatrix; heads: number };

@@ -157,6 +157,7 @@ for (const k of [fastKernels, fastTsKernels]) {
           ref.activation(act, n, x, y);
           compare(k, s, garbage(T, n), (ks, out) => ks.activation(act, n, x, out), `activation ${act.kind}`, 1);
           compare(k, s, garbage(T, n), (ks, out) => ks.activationBackward(act, n, x, y, g, out), `activationBackward ${act.kind}`, 1);
+          compare(k, s, garbage(T, n), (ks, out) => ks.activationBackward(act, n, x, y, g, out, 2.5), `activationBackward ${act.kind} x2.5`, 1);
           if (act.kind === 'relu') {
             const d = new T(n);
             k.activationBackward(act, n, x, y, g, d);

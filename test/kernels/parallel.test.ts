@@ -142,6 +142,7 @@ for (const [variant, one, par] of variants) describe(`parallel kernels (${varian
       one.activation(act, size, x, y);
       assertSplitAndSame(par, one, `activation ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activation(act, size, x, out));
       assertSplitAndSame(par, one, `activationBackward ${act.kind}`, size, sharedRandom(size, rnd), (k, out) => k.activationBackward(act, size, x, y, g, out));
+      assertSplitAndSame(par, one, `activationBackward ${act.kind} x2`, size, sharedRandom(size, rnd), (k, out) => k.activationBackward(act, size, x, y, g, out, 2));
     }
     assertSplitAndSame(par, one, 'addRowVec', size, sharedRandom(size, rnd), (k, out) => k.addRowVec(m, n, x, bias, out));
     assertSplitAndSame(par, one, 'columnSums', size, sharedRandom(n, rnd), (k, out) => k.columnSums(m, n, g, out));

@@ -3,7 +3,7 @@
 
 import type { ActivationSpec } from '../../kernels/types.js';
 import type { NodeInput } from '../../tensor/compose.js';
-import { activation } from '../../tensor/ops.js';
+import { activation, dropout, type DropoutSpec } from '../../tensor/ops.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { GraphContext } from '../graph-context.js';
 import { Module } from '../module.js';
@@ -21,10 +21,11 @@ export abstract class GraphConv<T = unknown> extends Module {
    *  that order) when given. */
   abstract aggregate(t: T, ctx: GraphContext, rows?: Int32Array): Tensor;
 
-  /** act(aggregate(t, ctx, rows)); a convolution whose last op can take the activation along overrides it (GCNConv
-   *  fuses SpMM, bias and activation into one pass). */
-  aggregateActivated(t: T, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
-    return activation(this.aggregate(t, ctx, rows), act);
+  /** act(aggregate(t, ctx, rows)), then `drop` when given; a convolution whose last op can take the activation (and
+   *  the dropout) along overrides it (GCNConv fuses SpMM, bias and activation into one pass and drops out in place). */
+  aggregateActivated(t: T, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array, drop?: DropoutSpec): Tensor {
+    const y = activation(this.aggregate(t, ctx, rows), act);
+    return drop && drop.p !== 0 ? dropout(y, drop.p, drop.rng) : y;
   }
 
   /** The layer for every node, or only for `rows` (the last layer of a mini-batch needs its output nodes only).

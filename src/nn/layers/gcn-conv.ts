@@ -4,7 +4,7 @@ import type { CsrMatrix } from '../../graph/csr.js';
 import type { Rng } from '../../graph/rng.js';
 import type { ActivationSpec } from '../../kernels/types.js';
 import type { NodeInput } from '../../tensor/compose.js';
-import { addRowVec, spmm, spmmBiasActivation } from '../../tensor/ops.js';
+import { addRowVec, spmm, spmmBiasActivation, type DropoutSpec } from '../../tensor/ops.js';
 import type { DType, Tensor } from '../../tensor/tensor.js';
 import { constant } from '../init.js';
 import type { GraphContext } from '../graph-context.js';
@@ -31,8 +31,8 @@ export class GCNConv extends GraphConv<Tensor> {
   }
 
   /** act(A (x W) + b) with SpMM, bias and activation fused: one pass over the output instead of three. */
-  override aggregateActivated(xw: Tensor, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array): Tensor {
-    return spmmBiasActivation(this.adjacency(ctx, rows), xw, this.bias, act);
+  override aggregateActivated(xw: Tensor, ctx: GraphContext, act: ActivationSpec, rows?: Int32Array, drop?: DropoutSpec): Tensor {
+    return spmmBiasActivation(this.adjacency(ctx, rows), xw, this.bias, act, drop);
   }
 
   private adjacency(ctx: GraphContext, rows?: Int32Array): CsrMatrix {
