@@ -240,18 +240,18 @@ export function spmm(a: CsrMatrix, x: Tensor): Tensor {
   return record('spmm', [x], { a }, out, [a.rows, f], undefined);
 }
 
-/** act(A @ x + bias) in one pass over the output (the values of spmm, addRowVec, then the activation); `act` must
- *  keep the sign (relu, elu with alpha >= 0, leakyRelu with slope >= 0), see the primitive's attributes. */
 /** A dropout to apply to an op's output inside the op (see spmmBiasActivation). */
 export interface DropoutSpec {
   p: number;
   rng: UniformSource;
 }
 
-/** act(A x + bias), then `drop` when given: for relu, the dropout runs in place on the output and the backward pass
- *  takes dropout's mask and relu's derivative in one pass (out > 0 exactly where both keep a value), so no mask is
- *  kept and no separate mask pass runs; the values and the random draws are those of dropout(spmmBiasActivation(...)),
- *  which other activations get. */
+/** act(A @ x + bias) in one pass over the output (the values of spmm, addRowVec, then the activation); `act` must
+ *  keep the sign (relu, elu with alpha >= 0, leakyRelu with slope >= 0), see the primitive's attributes. Then `drop`
+ *  when given: for relu, the dropout runs in place on the output and the backward pass takes dropout's mask and
+ *  relu's derivative in one pass (out > 0 exactly where both keep a value), so no mask is kept and no separate mask
+ *  pass runs; the values and the random draws are those of dropout(spmmBiasActivation(...)), which other
+ *  activations get. */
 export function spmmBiasActivation(a: CsrMatrix, x: Tensor, bias: Tensor, act: ActivationSpec, drop?: DropoutSpec): Tensor {
   if (drop && drop.p !== 0 && act.kind !== 'relu') return dropout(spmmBiasActivation(a, x, bias, act), drop.p, drop.rng);
   if (drop && !(drop.p >= 0 && drop.p < 1)) throw new Error(`dropout: probability must be in [0, 1), got ${drop.p}`);
