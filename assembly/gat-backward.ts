@@ -1,7 +1,7 @@
 // WebAssembly SIMD backward pass of GAT attention (AssemblyScript): per entry d = alpha (g - s) leakyRelu'(u_i + v_j),
 // summed into du by rows, and into dv by a scatter or (split over threads) stored for sums over the transpose.
 
-import { rowStart } from './softmax';
+import { rowStart } from './rows';
 
 /* Conventions as in softmax.ts. Two head groups (8 heads) per pass over a row's entries, as in gat-shifted.ts: one
  * gathered v row serves both. Each dv value gets its terms in entry order either way: the scatter on one thread and

@@ -3,7 +3,8 @@
 // float64).
 
 import { exp4 } from './expf';
-import { rowStart, scaleGroup, softmaxGroupCall } from './softmax';
+import { rowStart } from './rows';
+import { scaleGroup, softmaxGroupCall } from './softmax';
 
 /* With V = max_j v_j per head and t = u_i + V, c_i = leakyRelu(t) bounds row i's logits, and
  *   exp(leakyRelu(u_i + v_j) - c_i) = max(A_i P_j, B_i Q_j),  P_j = e^(v_j - V), Q_j = e^(slope (v_j - V)),

@@ -1,16 +1,13 @@
 // WebAssembly SIMD multi-head sparse products (AssemblyScript): GSpMM out = A(w) x per head (also over a transpose,
 // through its entry permutation), SDDMM dot and add per head, and per-entry values summed into rows.
 
+import { rowStart } from './rows';
+
 /* Conventions as in sparse.ts (byte addresses; int32 structure, float32 values; entry k of a matrix sliced from
  * e0 = indptr[0] at index k - e0). A row of width f holds `heads` blocks of c = f / heads channels; per-entry
  * arrays hold `heads` values per entry. With perm != 0 the matrix is a transpose and entry k's per-entry values
  * are those of the original's entry perm[k] (stored from the original's first entry p0). Every sum runs in entry
  * order in float32 (a multiply, then an add), one output row or entry per thread: bitwise the same for any split. */
-
-// @ts-ignore: decorator
-@inline function rowStart(indptr: usize, i: i32, e0: i32): i32 {
-  return load<i32>(indptr + (<usize>i << 2)) - e0;
-}
 
 /** Index of entry k's per-entry values: k itself, or perm[k] - p0 over a transpose. */
 // @ts-ignore: decorator

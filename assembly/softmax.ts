@@ -2,16 +2,12 @@
 // or of GAT's leakyRelu(u[i] + v[j]) (exactly: the row maximum subtracted), and the softmax's backward pass.
 
 import { exp1, exp4 } from './expf';
+import { rowStart } from './rows';
 
 /* Conventions as in heads.ts. Per-entry arrays hold `heads` values per entry; four heads go in one f32x4 when heads
  * is a multiple of 4, else one head at a time in scalars (with exp4's arithmetic, lane 0). A row's maximum is taken
  * with pmax, which skips a NaN logit; the NaN still turns the row NaN through its exp, as in the reference. The
  * denominator is the float32 sum in entry order + 1e-16, and each value is multiplied by its reciprocal. */
-
-// @ts-ignore: decorator
-@inline export function rowStart(indptr: usize, i: i32, e0: i32): i32 {
-  return load<i32>(indptr + (<usize>i << 2)) - e0;
-}
 
 /** The logits of entry k's heads at byte b: e's, or leakyRelu(u_i + v_j) when e = 0. */
 // @ts-ignore: decorator

@@ -7,6 +7,8 @@ export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 
+import { rowStart } from './rows';
+
 /* Built into dist/wasm/sparse.wasm by `npm run build:wasm` and driven by src/kernels/wasm-sparse.ts, which places
  * the CSR structure and the dense operand in the shared memory (pointers are byte offsets; indptr and indices
  * int32, values and dense rows float32, rows f wide and row-major; values = 0 means every value is 1; entry k
@@ -40,8 +42,8 @@ export function gather(
 ): void {
   const fb = <usize>f << 2;
   for (let i = r0; i < r1; i++) {
-    const lo = load<i32>(indptr + (<usize>i << 2)) - e0;
-    const hi = load<i32>(indptr + (<usize>(i + 1) << 2)) - e0;
+    const lo = rowStart(indptr, i, e0);
+    const hi = rowStart(indptr, i + 1, e0);
     const o = out + <usize>i * fb;
     let t: usize = 0;
     for (; t + 64 <= fb; t += 64) {

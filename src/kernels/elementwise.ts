@@ -144,7 +144,11 @@ export function columnSumRange(m: number, n: number, g: FloatArray, partials: Fl
         a0 += g[o]; a1 += g[o + 1]; a2 += g[o + 2]; a3 += g[o + 3]; a4 += g[o + 4]; a5 += g[o + 5]; a6 += g[o + 6]; a7 += g[o + 7];
         c0 += g[o + 8]; c1 += g[o + 9]; c2 += g[o + 10]; c3 += g[o + 11]; c4 += g[o + 12]; c5 += g[o + 13]; c6 += g[o + 14]; c7 += g[o + 15];
       }
-      partials.set([a0, a1, a2, a3, a4, a5, a6, a7, c0, c1, c2, c3, c4, c5, c6, c7], p + t);
+      const q = p + t;
+      partials[q] = a0; partials[q + 1] = a1; partials[q + 2] = a2; partials[q + 3] = a3;
+      partials[q + 4] = a4; partials[q + 5] = a5; partials[q + 6] = a6; partials[q + 7] = a7;
+      partials[q + 8] = c0; partials[q + 9] = c1; partials[q + 10] = c2; partials[q + 11] = c3;
+      partials[q + 12] = c4; partials[q + 13] = c5; partials[q + 14] = c6; partials[q + 15] = c7;
     }
     for (; t < n; t++) {
       let a = 0;

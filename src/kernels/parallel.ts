@@ -178,8 +178,8 @@ export function createParallelKernels(
       }
     },
     gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
-      const plan = (): WasmPhase[] | null | undefined => plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
-      if (!worthPlanned(nnz(a) * heads, 1, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plan())) {
+      const work = nnz(a) * heads;
+      if (!worthPlanned(work, 1, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv))) {
         base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
       }
     },

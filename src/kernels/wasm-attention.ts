@@ -6,7 +6,7 @@ import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
 import type { FloatArray } from './types.js';
 import type { WasmRange, WasmPhase } from './wasm-job.js';
 import type { Placement } from './wasm-layout.js';
-import { csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
+import { copy, csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
 
 /* Every plan returns null (copying nothing) for anything but float32 arrays, and for a width that does not split
  * into the heads: the TypeScript kernels then run, and throw where they must. Outputs per entry are copied out by
@@ -15,8 +15,6 @@ import { csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse
 
 const validHeads = (heads: number): boolean => Number.isInteger(heads) && heads >= 1;
 const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 && f % heads === 0;
-
-const copy = (x: FloatArray, lo: number, hi: number): Placement => ({ copy: x, lo, hi });
 
 const perEntry = (at: number, array: FloatArray, width: number, indptr: number, e0: number): WasmRange =>
   ({ at, array, width, entries: { indptr, e0 } });

@@ -39,6 +39,9 @@ export function structure(a: CsrMatrix, array: Copyable, lo: number, hi: number)
   return a.indptr[0] === 0 && a.indptr.length === a.rows + 1 ? { keep: array, lo, hi } : { copy: array, lo, hi };
 }
 
+/** Elements [lo, hi) of `x` copied in for this call only. */
+export const copy = (x: Copyable, lo: number, hi: number): Placement => ({ copy: x, lo, hi });
+
 /** The placements of a's indptr and its entries' column indices. */
 export function csrPlacements(a: CsrMatrix): Placement[] {
   return [structure(a, a.indptr, 0, a.rows + 1), structure(a, a.indices, a.indptr[0], a.indptr[a.rows])];
@@ -57,8 +60,8 @@ export function gatherPlan(
   if (!float32(x, out, vals, epilogue?.bias) || x.length < a.cols * f) return null;
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   const at = s.layout.place([
-    ...csrPlacements(a), vals && (weights ? { copy: vals, lo: e0, hi: e1 } : structure(a, vals, e0, e1)), { copy: x, lo: 0, hi: a.cols * f }, { bytes: 4 * a.rows * f },
-    epilogue && { copy: epilogue.bias, lo: 0, hi: f },
+    ...csrPlacements(a), vals && (weights ? copy(vals, e0, e1) : structure(a, vals, e0, e1)), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f },
+    epilogue && copy(epilogue.bias, 0, f),
   ]);
   if (!at) return null;
   const [indptr, indices, values, input, output, bias] = at;

@@ -65,7 +65,7 @@ export class GraphContext {
 }
 
 function withoutValues(g: CsrMatrix): CsrMatrix {
-  return g.values || g.symmetric ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
+  return g.values ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
 }
 
 /** Rows `rows` of m, in that order, as a new CSR matrix with m's columns. */
