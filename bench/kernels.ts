@@ -14,10 +14,11 @@ import { GraphContext } from '../src/nn/graph-context.js';
 import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
 import { argFlag, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
-import { allocateOperands, BYTE_MODEL, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
+import { allocateOperands, BYTE_MODEL, freeOperands, type OperandPlace, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
-/* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] (--large adds a 1M-node graph: several more minutes);
+/* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] [-- --operands heap|ordinary] (--large adds a 1M-node
+ * graph: several more minutes; --operands: where the operands live, see OperandPlace: heap by default);
  * `-- --only attention`: the GAT attention rows alone (fused kernels, the pieces and the unfused chains they replace),
  * written to reports/bench-kernels-attention.json.
  * Graphs: Cora (data/cora.npz) and a synthetic 200k-node graph of average degree 20. Every figure is the median of
@@ -56,6 +57,13 @@ function gemmOneThread(): GemmRow[] {
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as GemmRow[];
 }
 
+/** `--operands heap` (default: as a training step's arena allocates them) or `ordinary` (see OperandPlace). */
+function operandPlace(): OperandPlace {
+  const v = argValue('operands') ?? 'heap';
+  if (v !== 'heap' && v !== 'ordinary') throw new Error(`--operands: expected heap or ordinary, got '${v}'`);
+  return v;
+}
+
 async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   for (const spec of graphSpecs(large)) {
@@ -64,7 +72,7 @@ async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean
     const gcn = ctx.adjacency('gcn');
     const loops = ctx.adjacency('loops');
     const nnz = Math.max(gcn.indptr[gcn.rows], loops.indptr[loops.rows]);
-    const o = allocateOperands(graph.rows, nnz, Math.max(...WIDTHS), GAT_HEADS);
+    const o = allocateOperands(graph.rows, nnz, Math.max(...WIDTHS), GAT_HEADS, operandPlace());
     const gat = gatCases(loops, WIDTHS, GAT_HEADS, o, getKernels());
     const gatInfo = graphInfo(`${spec.name} (A+I, ${GAT_HEADS} heads)`, loops);
     const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = attentionOnly
@@ -77,6 +85,7 @@ async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean
     for (const [info, cases] of byMatrix) {
       for (const t of [1, PARALLEL_THREADS]) rows.push(...runCases(cases, info, t, bounds, log));
     }
+    freeOperands(o);
   }
   return rows;
 }
@@ -85,7 +94,7 @@ async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean
 function elementwiseRows(bounds: Bounds): KernelRow[] {
   const [rows, width] = [200_000, 256];
   const n = rows * width;
-  const o = allocateOperands(rows, 0, width, width);
+  const o = allocateOperands(rows, 0, width, width, operandPlace());
   const mask = new Uint8Array(new SharedArrayBuffer(n));
   const seed = Int32Array.of(1, 2, 3, 4);
   getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
@@ -125,7 +134,7 @@ async function main(): Promise<void> {
   const attentionOnly = only === 'attention';
   const threadsBefore = getThreads();
   const backend = describeBackend();
-  const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}` +
+  const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}, operands ${operandPlace()}` +
     `${backend.blasThreads ? ` (${backend.blasThreads} BLAS threads)` : ''}; ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} cores, ` +
     `node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
   log(header);
@@ -175,7 +184,7 @@ async function main(): Promise<void> {
   mkdirSync('reports', { recursive: true });
   const report = {
     bench: 'kernels', date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: availableParallelism(),
-    loadAverage: loadavg(), backend, lastLevelCacheBytes: llc,
+    loadAverage: loadavg(), backend, operands: operandPlace(), lastLevelCacheBytes: llc,
     bandwidth: { byteModel: PROBE_BYTE_MODEL, arrayBytes: 4 * llc, triad: [...bounds.triad.values()], copy: [...bounds.copy.values()] },
     gemm: { limit, rows: gemm },
     sparse: { byteModel: BYTE_MODEL, timing: 'median of >= 5 calls after warm-up; GB/s = bytes / median time', rows: sparse },

@@ -3,6 +3,8 @@
 
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
+import type { HeapBlock } from '../../src/kernels/wasm-heap.js';
+import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
 import { BACKWARD } from '../../src/tensor/grad-rules.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
@@ -74,20 +76,43 @@ export interface Operands {
   dv: Float32Array;
 }
 
-function sharedFilled(n: number, seed: number): Float32Array {
-  const a = new Float32Array(new SharedArrayBuffer(4 * n));
+/** Where the operands live: `heap`, the wasm kernels' heap when it has room (as a training step's arena arrays, used
+ *  in place by the wasm kernels), or `ordinary` SharedArrayBuffers (copied into the kernels' memory on each call). */
+export type OperandPlace = 'heap' | 'ordinary';
+
+const heapBlocks = new WeakMap<Float32Array, HeapBlock>();
+
+function float32Array(n: number, place: OperandPlace): Float32Array {
+  const heap = place === 'heap' ? loadWasmSparse()?.heap : null;
+  const block = heap?.allocate(n);
+  if (!heap || !block) return new Float32Array(new SharedArrayBuffer(4 * n));
+  const a = heap.view(block, n);
+  heapBlocks.set(a, block);
+  return a;
+}
+
+function sharedFilled(n: number, seed: number, place: OperandPlace): Float32Array {
+  const a = float32Array(n, place);
   let s = seed;
   for (let i = 0; i < n; i++) a[i] = ((s = (Math.imul(s, 48271) + 11) >>> 0) / 2 ** 32) * 0.2 - 0.1;
   return a;
 }
 
-export function allocateOperands(nodes: number, nnz: number, maxWidth: number, maxHeads: number): Operands {
+export function allocateOperands(nodes: number, nnz: number, maxWidth: number, maxHeads: number, place: OperandPlace): Operands {
+  const fill = (n: number, seed: number): Float32Array => sharedFilled(n, seed, place);
   return {
-    x: sharedFilled(nodes * maxWidth, 1), y: sharedFilled(nodes * maxWidth, 2), out: sharedFilled(nodes * maxWidth, 3),
-    e1: sharedFilled(nnz * maxHeads, 4), e2: sharedFilled(nnz * maxHeads, 5), e3: sharedFilled(nnz * maxHeads, 6),
-    e4: sharedFilled(nnz * maxHeads, 11),
-    u: sharedFilled(nodes * maxHeads, 7), v: sharedFilled(nodes * maxHeads, 8), du: sharedFilled(nodes * maxHeads, 9), dv: sharedFilled(nodes * maxHeads, 10),
+    x: fill(nodes * maxWidth, 1), y: fill(nodes * maxWidth, 2), out: fill(nodes * maxWidth, 3),
+    e1: fill(nnz * maxHeads, 4), e2: fill(nnz * maxHeads, 5), e3: fill(nnz * maxHeads, 6), e4: fill(nnz * maxHeads, 11),
+    u: fill(nodes * maxHeads, 7), v: fill(nodes * maxHeads, 8), du: fill(nodes * maxHeads, 9), dv: fill(nodes * maxHeads, 10),
   };
+}
+
+/** Gives the operands' heap blocks back (the next graph's operands reuse the space). */
+export function freeOperands(o: Operands): void {
+  for (const a of Object.values(o) as Float32Array[]) {
+    const block = heapBlocks.get(a);
+    if (block) loadWasmSparse()?.heap?.retire(block);
+  }
 }
 
 /** One call of one kernel on one matrix: its label, its size and how to run it with a given kernel set. */

@@ -6,7 +6,7 @@ import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
 import type { FloatArray } from './types.js';
 import type { WasmRange, WasmPhase } from './wasm-job.js';
 import type { Placement } from './wasm-layout.js';
-import { copy, csrPlacements, float32, gatherPlan, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
+import { copy, csrPlacements, float32, gatherPlan, room, structure, wasmJob, type WasmSparse } from './wasm-sparse.js';
 
 /* Every plan returns null (copying nothing) for anything but float32 arrays, and for a width that does not split
  * into the heads: the TypeScript kernels then run, and throw where they must. Outputs per entry are copied out by
@@ -29,7 +29,7 @@ export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: num
   if (heads === 1) return gatherPlan(s, a, w, x, f, out, undefined, true);
   if (!float32(w, x, out) || !fits(f, heads) || x.length < a.cols * f) return null;
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
-  const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f }]);
+  const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), room(out, 0, a.rows * f)]);
   if (!at) return null;
   const [indptr, indices, wAt, xAt, outAt] = at;
   const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, array: out, width: f }]);
@@ -45,8 +45,8 @@ export function gspmmBackwardPlan(
   const transpose = dx ? transposePlacements(a) : null;
   const at = s.layout.place([
     ...csrPlacements(a), copy(g, 0, a.rows * f),
-    ...(dw ? [copy(x, 0, a.cols * f), { bytes: 4 * (e1 - e0) * heads }] : [undefined, undefined]),
-    ...(transpose ? [...transpose.places, copy(w, e0 * heads, e1 * heads), { bytes: 4 * a.cols * f }] : []),
+    ...(dw ? [copy(x, 0, a.cols * f), room(dw, e0 * heads, e1 * heads)] : [undefined, undefined]),
+    ...(transpose ? [...transpose.places, copy(w, e0 * heads, e1 * heads), room(dx as FloatArray, 0, a.cols * f)] : []),
   ]);
   if (!at) return null;
   const [indptr, indices, gAt, xAt, dwAt, tIndptr, tIndices, perm, wAt, dxAt] = at;
@@ -79,8 +79,8 @@ function entryPlan(
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   if (!float32(out, ...nodes.map(([x]) => x), ...perEntries) || !validHeads(heads) || perEntries.some((x) => x.length < e1 * heads)) return null;
   const [indptrPlace, indicesPlace] = csrPlacements(a);
-  const bytes = { bytes: 4 * (e1 - e0) * heads };
-  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...nodes.map(([x, n]) => copy(x, 0, n)), ...perEntries.map(() => bytes), bytes]);
+  const entries = (x: FloatArray): Placement => room(x, e0 * heads, e1 * heads);
+  const at = s.layout.place([indptrPlace, withIndices ? indicesPlace : undefined, ...nodes.map(([x, n]) => copy(x, 0, n)), ...perEntries.map(entries), entries(out)]);
   if (!at) return null;
   const [indptr, indices, ...rest] = at;
   const outAt = rest[rest.length - 1];
@@ -111,7 +111,7 @@ export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: 
   if (!float32(u, v, out)) return null;
   const at = s.layout.place([
     ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), { bytes: 4 * heads }, { bytes: 8 * a.cols * heads },
-    { bytes: 4 * (e1 - e0) * heads },
+    room(out, e0 * heads, e1 * heads),
   ]);
   if (!at) return null;
   const [indptr, indices, uAt, vAt, top, pq, outAt] = at;
@@ -135,8 +135,8 @@ export function gatAttentionBackwardPlan(
   const transpose = dv && parallel ? transposePlacements(a) : null;
   const terms = { bytes: 4 * (e1 - e0) * heads };
   const at = s.layout.place([
-    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), terms, terms,
-    du ? { bytes: 4 * a.rows * heads } : undefined, dv ? { bytes: 4 * a.cols * heads } : undefined,
+    ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), room(alpha, e0 * heads, e1 * heads), room(g, e0 * heads, e1 * heads),
+    du ? room(du, 0, a.rows * heads) : undefined, dv ? room(dv, 0, a.cols * heads) : undefined,
     ...(transpose ? [terms, ...transpose.places] : []),
   ]);
   if (!at) return null;

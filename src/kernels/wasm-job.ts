@@ -20,6 +20,8 @@ export interface WasmRange {
   whole?: number;
   /** applied to the copied values (an activation the kernel does not apply itself) */
   after?: ActivationSpec;
+  /** `array` itself sits at `at` (a heap array, wasm-heap.ts): nothing to copy */
+  inPlace?: boolean;
 }
 
 /** One phase's work: everything is structured-clonable, for the pool's workers. */
@@ -54,13 +56,14 @@ function span(job: WasmJob, r: WasmRange, lo: number, hi: number): [number, numb
 /** Copies in the inputs of units [lo, hi) of the job, runs them on this thread and copies out their values. */
 export function runWasmJob(job: WasmJob, lo: number, hi: number): void {
   for (const r of job.inputs ?? []) {
+    if (r.inPlace) continue;
     const [from, to, at] = span(job, r, lo, hi);
     new Float32Array(job.memory.buffer, at, to - from).set(r.array.subarray(from, to));
   }
   threadExports<Record<string, Export>>(job)[job.kernel](lo, hi, ...job.args);
   for (const r of job.outputs) {
     const [from, to, at] = span(job, r, lo, hi);
-    r.array.set(new Float32Array(job.memory.buffer, at, to - from), from);
+    if (!r.inPlace) r.array.set(new Float32Array(job.memory.buffer, at, to - from), from);
     if (r.after) activationRange(r.after, r.array, r.array, from, to);
   }
 }

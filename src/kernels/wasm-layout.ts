@@ -2,6 +2,7 @@
 // per-call operands copied in above it, and room for outputs.
 
 import { profiling, record } from './profile.js';
+import type { WasmHeap } from './wasm-heap.js';
 import { reserve, type WasmKernelModule } from './wasm-module.js';
 
 /* Resident arrays (CSR indptr / indices / values, a transpose and its permutation) are copied on first use and found
@@ -13,9 +14,16 @@ import { reserve, type WasmKernelModule } from './wasm-module.js';
 /** (the kernels' planners pass float32 arrays only; a Float64Array would be copied as float64) */
 export type Copyable = Int32Array | Float32Array | Float64Array;
 
-/** One array of a call: `keep` (resident) or `copy` elements [lo, hi) of an array, or `bytes` of uninitialised
- *  space; undefined stands for an absent optional operand (its address is 0). */
-export type Placement = { keep: Copyable; lo: number; hi: number } | { copy: Copyable; lo: number; hi: number } | { bytes: number } | undefined;
+/** One array of a call: `keep` (resident) or `copy` elements [lo, hi) of an array, `room` for elements [lo, hi) of
+ *  an array that the call's job copies in or out by parts (wasm-job.ts), or `bytes` of uninitialised space;
+ *  undefined stands for an absent optional operand (its address is 0). A `copy` or `room` array that lives in the
+ *  heap (wasm-heap.ts) is used where it is, unless it overlaps another such array of the call. */
+export type Placement =
+  | { keep: Copyable; lo: number; hi: number }
+  | { copy: Copyable; lo: number; hi: number }
+  | { room: Copyable; lo: number; hi: number }
+  | { bytes: number }
+  | undefined;
 
 const BASE = 64; // address 0 never holds an operand (0 means "absent" to the kernels)
 const RESIDENT_LIMIT = 512 * 2 ** 20;
@@ -29,13 +37,15 @@ export class WasmLayout {
   private top = BASE;
   private generation = 0;
   private readonly residents = new WeakMap<Copyable, Map<string, Resident>>();
+  /** bytes copied into the memory by place() so far (for tests and profiles) */
+  copiedBytes = 0;
 
-  constructor(readonly m: WasmKernelModule) {}
+  constructor(readonly m: WasmKernelModule, readonly heap: WasmHeap | null = null) {}
 
   /** Addresses of the placements (copying what is not resident yet), or null when they do not fit in the memory or
    *  a range runs past its array. */
   place(list: Placement[]): number[] | null {
-    if (list.some((p) => p !== undefined && !('bytes' in p) && p.hi > ('keep' in p ? p.keep : p.copy).length)) return null;
+    if (list.some((p) => p !== undefined && !('bytes' in p) && p.hi > arrayOf(p).length)) return null;
     const t0 = profiling ? performance.now() : 0;
     const at = this.tryPlace(list, false) ?? this.tryPlace(list, true);
     if (profiling) record('(wasm copy-in, in the above)', performance.now() - t0);
@@ -45,12 +55,14 @@ export class WasmLayout {
   private tryPlace(list: Placement[], restart: boolean): number[] | null {
     if (restart) this.restart();
     const missing = list.map((p) => p !== undefined && 'keep' in p && this.found(p.keep, p.lo, p.hi) === undefined);
+    const inPlace = this.inPlace(list);
     const added = list.reduce((s, p, i) => s + (missing[i] ? align64(bytesOf(p) + SLACK) : 0), 0);
     if (!restart && this.top + added > RESIDENT_LIMIT) return null;
     let top = this.top;
     let at = align64(top + added);
     const addresses = list.map((p, i) => {
       if (p === undefined) return 0;
+      if (inPlace[i] >= 0) return inPlace[i];
       if ('keep' in p && !missing[i]) return this.found(p.keep, p.lo, p.hi) as number;
       const size = align64(bytesOf(p) + SLACK);
       if (missing[i]) return (top += size) - size;
@@ -59,13 +71,29 @@ export class WasmLayout {
     if (!reserve(this.m.memory, at)) return null;
     const buffer = this.m.memory.buffer;
     list.forEach((p, i) => {
-      if (p === undefined || 'bytes' in p || (!missing[i] && 'keep' in p)) return;
-      const a = 'keep' in p ? p.keep : p.copy;
+      if (p === undefined || 'bytes' in p || 'room' in p || inPlace[i] >= 0 || (!missing[i] && 'keep' in p)) return;
+      const a = arrayOf(p);
       new (a.constructor as Int32ArrayConstructor)(buffer, addresses[i], p.hi - p.lo).set(a.subarray(p.lo, p.hi) as Int32Array);
+      this.copiedBytes += bytesOf(p);
       if ('keep' in p) this.remember(p.keep, p.lo, p.hi, addresses[i]);
     });
     this.top = top;
     return addresses;
+  }
+
+  /** Per placement, its own address when its array lives in the heap and overlaps no earlier such array of the
+   *  list, else -1. */
+  private inPlace(list: Placement[]): number[] {
+    const taken: Array<[number, number]> = [];
+    return list.map((p) => {
+      if (p === undefined || 'bytes' in p || 'keep' in p || !this.heap) return -1;
+      const a = arrayOf(p);
+      if (!(a instanceof Float32Array) || !this.heap.holds(a)) return -1;
+      const [from, to] = [a.byteOffset + 4 * p.lo, a.byteOffset + 4 * p.hi];
+      if (taken.some(([f, t]) => from < t && f < to)) return -1;
+      taken.push([from, to]);
+      return from;
+    });
   }
 
   private found(a: Copyable, lo: number, hi: number): number | undefined {
@@ -85,7 +113,11 @@ export class WasmLayout {
   }
 }
 
+function arrayOf(p: Exclude<Placement, undefined | { bytes: number }>): Copyable {
+  return 'keep' in p ? p.keep : 'copy' in p ? p.copy : p.room;
+}
+
 function bytesOf(p: Placement): number {
   if (p === undefined) return 0;
-  return 'bytes' in p ? p.bytes : ('keep' in p ? p.keep : p.copy).BYTES_PER_ELEMENT * (p.hi - p.lo);
+  return 'bytes' in p ? p.bytes : arrayOf(p).BYTES_PER_ELEMENT * (p.hi - p.lo);
 }

@@ -5,8 +5,11 @@ import { readFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 
 export const PAGE = 65536;
-/** memory cap of a kernel module (its operands must fit) */
+/** memory cap of a kernel call's scratch space (its copied operands must fit below it) */
 export const MAX_BYTES = 2 ** 31;
+/** the memory above MAX_BYTES, up to wasm32's 4 GiB, holds arrays that live there (wasm-heap.ts) */
+export const HEAP_BASE = MAX_BYTES;
+export const HEAP_END = 2 ** 32;
 
 /** What a worker needs to run a module against the same memory (all structured-clonable). */
 export interface WasmKernelModule {
@@ -35,7 +38,7 @@ export function compileKernelModule(bytes: BufferSource, name: string): WasmKern
   if (!WebAssembly.validate(bytes)) return `this WebAssembly engine cannot compile ${name}.wasm (no SIMD or threads support?)`;
   try {
     const module = new WebAssembly.Module(bytes);
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true });
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: HEAP_END / PAGE, shared: true });
     return { module, memory, memoryId: `${threadId}.${++compiled}` };
   } catch (e) {
     return `${name}.wasm failed to load: ${(e as Error).message}`;
@@ -54,10 +57,10 @@ export function threadExports<E>(m: WasmKernelModule): E {
   return x;
 }
 
-/** Grows the memory to at least `bytes`, or returns false when that is over MAX_BYTES or the system will not give
+/** Grows the memory to at least `bytes`, or returns false when that is over `limit` or the system will not give
  *  it that much. */
-export function reserve(memory: WebAssembly.Memory, bytes: number): boolean {
-  if (bytes > MAX_BYTES) return false;
+export function reserve(memory: WebAssembly.Memory, bytes: number, limit = MAX_BYTES): boolean {
+  if (bytes > limit) return false;
   const pages = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
   if (pages <= 0) return true;
   try {

@@ -4,6 +4,7 @@
 import { transposeCached, type CsrMatrix } from '../graph/csr.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { runPhases, type WasmJob, type WasmRange, type WasmPhase } from './wasm-job.js';
+import { WasmHeap } from './wasm-heap.js';
 import { WasmLayout, type Copyable, type Placement } from './wasm-layout.js';
 import { compileKernelModule, readWasm, type WasmKernelModule } from './wasm-module.js';
 
@@ -19,6 +20,8 @@ import { compileKernelModule, readWasm, type WasmKernelModule } from './wasm-mod
 export interface WasmSparse {
   module: WasmKernelModule;
   layout: WasmLayout;
+  /** float32 arrays in the module's memory, which its kernels use in place */
+  heap: WasmHeap | null;
 }
 
 /** A bias and an activation applied to each output row (the fused SpMM + bias + activation): the bias, and relu, by the
@@ -47,9 +50,19 @@ export function csrPlacements(a: CsrMatrix): Placement[] {
   return [structure(a, a.indptr, 0, a.rows + 1), structure(a, a.indices, a.indptr[0], a.indptr[a.rows])];
 }
 
+/** Space for elements [lo, hi) of `x`, which the job copies in or out by parts (or `x` itself, in the heap). */
+export const room = (x: Copyable, lo: number, hi: number): Placement => ({ room: x, lo, hi });
+
 export function wasmJob(s: WasmSparse, kernel: string, args: number[], outputs: WasmRange[], inputs?: WasmRange[]): WasmJob {
   const { module, memory, memoryId } = s.module;
-  return { module, memory, memoryId, kernel, args, outputs, inputs };
+  const mark = (r: WasmRange): WasmRange => ({ ...r, inPlace: inPlace(s, r) });
+  return { module, memory, memoryId, kernel, args, outputs: outputs.map(mark), inputs: inputs?.map(mark) };
+}
+
+/** Whether the range's array is the memory at its address (a heap array placed where it is). */
+function inPlace(s: WasmSparse, r: WasmRange): boolean {
+  const first = r.entries && r.whole === undefined ? r.entries.e0 * r.width : 0;
+  return s.heap !== null && s.heap.holds(r.array) && r.array.byteOffset + 4 * first === r.at;
 }
 
 /** out = A @ x by rows of A, with `vals` (A's values, or per-call weights when `weights`) or ones, through the
@@ -60,7 +73,7 @@ export function gatherPlan(
   if (!float32(x, out, vals, epilogue?.bias) || x.length < a.cols * f) return null;
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   const at = s.layout.place([
-    ...csrPlacements(a), vals && (weights ? copy(vals, e0, e1) : structure(a, vals, e0, e1)), copy(x, 0, a.cols * f), { bytes: 4 * a.rows * f },
+    ...csrPlacements(a), vals && (weights ? copy(vals, e0, e1) : structure(a, vals, e0, e1)), copy(x, 0, a.cols * f), room(out, 0, a.rows * f),
     epilogue && copy(epilogue.bias, 0, f),
   ]);
   if (!at) return null;
@@ -104,7 +117,8 @@ let unavailable: string | undefined;
 export function createWasmSparse(bytes: BufferSource): WasmSparse | string {
   const m = compileKernelModule(bytes, 'sparse');
   if (typeof m === 'string') return m;
-  const s: WasmSparse = { module: m, layout: new WasmLayout(m) };
+  const heap = new WasmHeap(m);
+  const s: WasmSparse = { module: m, layout: new WasmLayout(m, heap), heap };
   try {
     return selfTest(s) ? s : 'sparse.wasm failed its self-test';
   } catch (e) {

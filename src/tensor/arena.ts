@@ -1,6 +1,8 @@
 // Buffer reuse across training steps: an arena hands out zeroed arrays and takes them all back on the next step.
 
 import type { FloatArray } from '../kernels/types.js';
+import type { HeapBlock, WasmHeap } from '../kernels/wasm-heap.js';
+import { loadWasmSparse } from '../kernels/wasm-sparse.js';
 import { newArray } from './tensor.js';
 
 /* Every op allocates its output. Fresh large arrays cost a page fault per 4 KiB on first write (the kernel zeroes
@@ -27,11 +29,33 @@ export function arenaCapacity(size: number): number {
 const MAX_IDLE_SCOPES = 3;
 const KEEP_FACTOR = 2;
 
+/* Float32 arrays come from the wasm kernels' heap when it has room (wasm-heap.ts): the wasm sparse and attention
+ * kernels then read and write them in place instead of copying them in and out. An array the arena drops goes back
+ * to the heap once nothing holds a view of it any more, and so do all of an arena's arrays after the arena itself
+ * is garbage-collected. FASTGNN_WASM_HEAP=0 (or useHeapArrays(false)) keeps every array in ordinary memory. */
+let heapArrays = process.env.FASTGNN_WASM_HEAP !== '0';
+
+/** Whether arenas allocate float32 arrays in the wasm kernels' memory (default true; for comparisons and tests). */
+export function useHeapArrays(on: boolean): void {
+  heapArrays = on;
+}
+
+function arrayHeap(dtype: 'float32' | 'float64'): WasmHeap | null {
+  return heapArrays && dtype === 'float32' ? (loadWasmSparse()?.heap ?? null) : null;
+}
+
+/** Retires the heap blocks an arena still owned once the arena is collected. */
+const orphans = new FinalizationRegistry<{ heap: WasmHeap; blocks: Set<HeapBlock> }>(({ heap, blocks }) => {
+  for (const b of blocks) heap.retire(b);
+});
+
 interface Pooled {
   readonly whole: FloatArray;
   readonly dtype: 'float32' | 'float64';
   /** the scope that last handed it out */
   lastScope: number;
+  /** where `whole` lives in the heap, if it does */
+  readonly block?: HeapBlock;
 }
 
 export class Arena {
@@ -40,6 +64,8 @@ export class Arena {
   private scope = 0;
   /** the most values any scope has been handed */
   private largestScope = 0;
+  /** heap blocks of the pool (registered for retirement with the arena's collection) */
+  private blocks: { heap: WasmHeap; blocks: Set<HeapBlock> } | null = null;
 
   /** An array of `size` values: the smallest free array that fits (and wastes at most half of itself), else a new
    *  one of arenaCapacity(size) values. Mini-batches of different sizes thus share one pool. Zeroed unless `zero` is
@@ -56,13 +82,34 @@ export class Arena {
       this.free[best] = this.free[this.free.length - 1];
       this.free.pop();
     } else {
-      p = { whole: newArray(dtype, arenaCapacity(size)), dtype, lastScope: this.scope };
+      p = this.fresh(dtype, arenaCapacity(size));
     }
     p.lastScope = this.scope;
     this.used.push(p);
-    const out = p.whole.length === size ? p.whole : p.whole.subarray(0, size);
-    if (best >= 0 && zero) out.fill(0);
+    const heap = this.blocks?.heap;
+    const out = p.whole.length === size ? p.whole : p.block && heap ? heap.view(p.block, size) : p.whole.subarray(0, size);
+    if ((best >= 0 || (p.block && !p.block.fresh)) && zero) out.fill(0);
     return out;
+  }
+
+  private fresh(dtype: 'float32' | 'float64', capacity: number): Pooled {
+    const heap = arrayHeap(dtype);
+    const block = heap?.allocate(capacity);
+    if (!heap || !block) return { whole: newArray(dtype, capacity), dtype, lastScope: this.scope };
+    if (!this.blocks || this.blocks.heap !== heap) {
+      this.blocks = { heap, blocks: new Set() };
+      orphans.register(this, this.blocks);
+    }
+    this.blocks.blocks.add(block);
+    return { whole: heap.view(block, capacity), dtype, lastScope: this.scope, block };
+  }
+
+  private drop(dropped: Iterable<Pooled>): void {
+    for (const p of dropped) {
+      if (!p.block || !this.blocks) continue;
+      this.blocks.blocks.delete(p.block);
+      this.blocks.heap.retire(p.block);
+    }
   }
 
   /** Makes every array handed out so far reusable, then releases arrays idle for more than MAX_IDLE_SCOPES scopes,
@@ -83,11 +130,14 @@ export class Arena {
       held -= p.whole.length;
     }
     this.free = this.free.filter((p) => !released.has(p));
+    this.drop(released);
   }
 
   /** Drops every array (e.g. after an evaluation pass, whose working set is not needed until the next one). Arrays
    *  handed out before stay valid as long as their holders keep them. */
   release(): void {
+    this.drop(this.free);
+    this.drop(this.used);
     this.free = [];
     this.used = [];
   }
