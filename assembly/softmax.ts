@@ -24,21 +24,23 @@ import { rowStart } from './rows';
   return s > 0 ? s : s * slope;
 }
 
-/** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi): the logits go to out, then their exps (less
- *  the row maximum), then the quotients. */
+/** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi): the row maximum of the logits (GAT's are
+ *  stored in out on the way), then their exps less the maximum into out, then the quotients. */
 // @ts-ignore: decorator
 @inline function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
   let mx = f32x4.splat(-Infinity);
   for (let k = lo; k < hi; k++) {
     const l = logit4(e, k, hb, b, ui, v, indices, slope);
-    v128.store(out + <usize>k * hb + b, l);
+    if (e == 0) v128.store(out + <usize>k * hb + b, l);
     mx = f32x4.pmax(mx, l);
   }
+  // given logits are read again where they are; GAT's, computed from a gather, were stored in out
+  const src = e != 0 ? e : out;
   let den = f32x4.splat(0);
   for (let k = lo; k < hi; k++) {
-    const at = out + <usize>k * hb + b;
-    const x = exp4(f32x4.sub(v128.load(at), mx));
-    v128.store(at, x);
+    const at = <usize>k * hb + b;
+    const x = exp4(f32x4.sub(v128.load(src + at), mx));
+    v128.store(out + at, x);
     den = f32x4.add(den, x);
   }
   scaleGroup(lo, hi, hb, b, f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16))), out);
@@ -72,14 +74,15 @@ function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indic
       let mx: f32 = -Infinity;
       for (let k = lo; k < hi; k++) {
         const l = logit1(e, k, hb, b, ui, v, indices, slope);
-        store<f32>(out + <usize>k * hb + b, l);
+        if (e == 0) store<f32>(out + <usize>k * hb + b, l);
         if (l > mx) mx = l;
       }
+      const src = e != 0 ? e : out;
       let den: f32 = 0;
       for (let k = lo; k < hi; k++) {
-        const at = out + <usize>k * hb + b;
-        const x = exp1(load<f32>(at) - mx);
-        store<f32>(at, x);
+        const at = <usize>k * hb + b;
+        const x = exp1(load<f32>(src + at) - mx);
+        store<f32>(out + at, x);
         den += x;
       }
       const inv: f32 = 1 / (den + 1e-16);

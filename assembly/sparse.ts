@@ -6,6 +6,8 @@ export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
 export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
+export { gatherRows, scatterAddRows } from './row-copies';
+export { addRowVec, columnSumBlocks, combineColumnSums, relu } from './elementwise';
 
 import { rowStart } from './rows';
 

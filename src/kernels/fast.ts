@@ -420,24 +420,29 @@ function edgeSoftmaxBackward(a: CsrMatrix, alpha: FloatArray, g: FloatArray, hea
 const SET_MIN_WIDTH = 128;
 
 function gatherRows(x: FloatArray, f: number, idx: Int32Array, out: FloatArray): void {
+  gatherRowsRange(x, f, idx, out, 0, idx.length);
+}
+
+/** out[r, :] = x[idx[r], :] for r in [r0, r1) (a thread's part; errors name the index in the whole idx). */
+export function gatherRowsRange(x: FloatArray, f: number, idx: Int32Array, out: FloatArray, r0: number, r1: number): void {
   if (f === 0) return;
   const n = Math.floor(x.length / f);
   const bad = (r: number): RangeError => new RangeError(`gatherRows: idx[${r}] = ${idx[r]} is outside the ${n} rows of x`);
   if (f === 1) {
-    for (let r = 0; r < idx.length; r++) {
+    for (let r = r0; r < r1; r++) {
       const j = idx[r];
       if (j < 0 || j >= n) throw bad(r);
       out[r] = x[j];
     }
   } else if (f >= SET_MIN_WIDTH) {
-    for (let r = 0; r < idx.length; r++) {
+    for (let r = r0; r < r1; r++) {
       const j = idx[r];
       if (j < 0 || j >= n) throw bad(r);
       const s = j * f;
       out.set(x.subarray(s, s + f), r * f);
     }
   } else {
-    for (let r = 0; r < idx.length; r++) {
+    for (let r = r0; r < r1; r++) {
       const j = idx[r];
       if (j < 0 || j >= n) throw bad(r);
       scaledCopy(out, r * f, 1, x, j * f, f);

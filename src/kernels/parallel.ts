@@ -8,7 +8,8 @@ import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { FloatArray, Kernels } from './types.js';
-import type { WasmPhase } from './wasm-job.js';
+import { runWasmJob, type WasmPhase } from './wasm-job.js';
+import { inHeap } from './wasm-elementwise.js';
 import { wasmPlans } from './wasm-plans.js';
 import { float32, type WasmSparse } from './wasm-sparse.js';
 
@@ -115,12 +116,17 @@ export function createParallelKernels(
   const worthPlanned = (
     work: number, cost: number, units: number, values: FloatArray | undefined, ...arrays: Array<FloatArray | undefined | null>
   ): boolean => worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work * cost >= minWork.wasm);
+  /** the work worth a split for the kernels whose wasm plans take heap arrays only (row copies, elementwise) */
+  const threshold = (...arrays: FloatArray[]): number => (sparse && plans && inHeap(sparse, ...arrays) ? minWork.wasm : minWork.ts);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
   /** runs the phases split over the threads and returns true, or returns false when the plan declined (null) */
   const wasm = (phases: WasmPhase[] | null | undefined): boolean => {
-    for (const p of phases ?? []) split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
+    for (const p of phases ?? []) {
+      if (p.calling) runWasmJob(p.job, 0, p.units);
+      else split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
+    }
     return !!phases;
   };
   const kernels: Kernels = {
@@ -184,13 +190,13 @@ export function createParallelKernels(
       }
     },
     gatherRows(x, f, idx, out) {
-      if (!worth(idx.length * f, idx.length, x, out)) return base.gatherRows(x, f, idx, out);
-      split('gatherRows', { x, f, idx, out }, evenly(idx.length));
+      if (!(idx.length * f >= threshold(x, out) && worth(idx.length * f, idx.length, x, out))) return base.gatherRows(x, f, idx, out);
+      if (!wasm(plans?.gatherRows(x, f, idx, out))) split('gatherRows', { x, f, idx, out }, evenly(idx.length));
     },
     scatterAddRows(x, f, idx, out) {
       const rows = f > 0 ? Math.floor(out.length / f) : 0;
-      if (!worth(idx.length * f, rows, x, out)) return base.scatterAddRows(x, f, idx, out);
-      split('scatterAddRows', { x, f, idx, out }, evenly(rows));
+      if (!(idx.length * f >= threshold(x, out) && worth(idx.length * f, rows, x, out))) return base.scatterAddRows(x, f, idx, out);
+      if (!wasm(plans?.scatterAddRows(x, f, idx, out))) split('scatterAddRows', { x, f, idx, out }, evenly(rows));
     },
     dropout(n, p, scale, seed, mask, x, out) {
       const chunks = chunkCount(n);
@@ -202,20 +208,21 @@ export function createParallelKernels(
       split('applyMask', { mask, scale, g, out }, evenly(n));
     },
     activation(act, n, x, out) {
-      if (!worth(n, n, x, out)) return base.activation(act, n, x, out);
-      split('activation', { act, x, out }, evenly(n));
+      if (!(n >= (act.kind === 'relu' ? threshold(x, out) : minWork.ts) && worth(n, n, x, out))) return base.activation(act, n, x, out);
+      if (!wasm(plans?.activation(act, n, x, out))) split('activation', { act, x, out }, evenly(n));
     },
     activationBackward(act, n, x, y, g, out, scale = 1) {
       if (!worth(n, n, x, y, g, out)) return base.activationBackward(act, n, x, y, g, out, scale);
       split('activationBackward', { act, x, y, g, out, scale }, evenly(n));
     },
     addRowVec(m, n, x, v, out) {
-      if (!worth(m * n, m, x, out)) return base.addRowVec(m, n, x, v, out);
-      split('addRowVec', { n, x, v, out }, evenly(m));
+      if (!(m * n >= threshold(x, out) && worth(m * n, m, x, out))) return base.addRowVec(m, n, x, v, out);
+      if (!wasm(plans?.addRowVec(m, n, x, v, out))) split('addRowVec', { n, x, v, out }, evenly(m));
     },
     columnSums(m, n, g, out) {
       const blocks = columnSumBlocks(m);
-      if (!worth(m * n, blocks, g)) return base.columnSums(m, n, g, out);
+      if (!(m * n >= threshold(g) && worth(m * n, blocks, g))) return base.columnSums(m, n, g, out);
+      if (wasm(plans?.columnSums(m, n, g, out))) return;
       const partials = new Float64Array(new SharedArrayBuffer(8 * blocks * n));
       split('columnSums', { m, n, g, partials }, evenly(blocks));
       combineColumnSums(blocks, n, partials, out);

@@ -4,7 +4,7 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { applyMask, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, columnSumRange } from './elementwise.js';
-import { fastTsKernels, gspmmTRange, rowSlice, scatterAddRowsRange, spmmBiasActivationRows, spmmTRange } from './fast.js';
+import { fastTsKernels, gatherRowsRange, gspmmTRange, rowSlice, scatterAddRowsRange, spmmBiasActivationRows, spmmTRange } from './fast.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { runWasmJob, type WasmJob } from './wasm-job.js';
 
@@ -58,7 +58,7 @@ const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: n
   edgeSoftmaxBackward: ({ a, alpha, g, heads, out }, lo, hi) => k.edgeSoftmaxBackward(rowSlice(a, lo, hi), alpha, g, heads, out),
   spmmT: ({ a, y, f, out }, lo, hi) => spmmTRange(a, a.values, y, f, out, lo, hi),
   gspmmT: ({ a, w, heads, y, f, out }, lo, hi) => gspmmTRange(a, w, heads, y, f, out, lo, hi),
-  gatherRows: ({ x, f, idx, out }, lo, hi) => k.gatherRows(x, f, idx.subarray(lo, hi), out.subarray(lo * f, hi * f)),
+  gatherRows: ({ x, f, idx, out }, lo, hi) => gatherRowsRange(x, f, idx, out, lo, hi),
   scatterAddRows: ({ x, f, idx, out }, lo, hi) => scatterAddRowsRange(x, f, idx, out, lo, hi),
   dropout: ({ n, p, scale, seed, mask, x, out }, lo, hi) => dropoutChunks(n, p, scale, seed, lo, hi, mask, x, out),
   applyMask: ({ mask, scale, g, out }, lo, hi) => applyMask(g, out, mask, scale, lo, hi),

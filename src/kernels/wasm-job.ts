@@ -40,6 +40,8 @@ export interface WasmPhase {
   job: WasmJob;
   units: number;
   balance?: Int32Array;
+  /** run whole on the calling thread (a short phase whose output may be an unshared array) */
+  calling?: boolean;
 }
 
 type Export = (lo: number, hi: number, ...args: number[]) => void;

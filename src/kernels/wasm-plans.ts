@@ -7,11 +7,14 @@ import {
   sddmmAddPlan, sddmmDotPlan,
 } from './wasm-attention.js';
 import type { WasmPhase } from './wasm-job.js';
+import { activationPlan, addRowVecPlan, columnSumsPlan } from './wasm-elementwise.js';
+import { gatherRowsPlan, scatterAddRowsPlan } from './wasm-rows.js';
 import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse.js';
 
 export type PlannedKernel =
   | 'spmm' | 'spmmBiasActivation' | 'spmmT' | 'gspmm' | 'gspmmT' | 'sddmmDot' | 'gspmmBackward' | 'sddmmAdd' | 'edgeSoftmax'
-  | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward';
+  | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward' | 'gatherRows' | 'scatterAddRows' | 'addRowVec' | 'activation'
+  | 'columnSums';
 
 export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
 
@@ -31,6 +34,11 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
     edgeSoftmaxBackward: (...args) => edgeSoftmaxBackwardPlan(s, ...args),
     gatAttention: (...args) => gatAttentionPlan(s, ...args),
     gatAttentionBackward: (...args) => gatAttentionBackwardPlan(s, parallel, ...args),
+    gatherRows: (...args) => gatherRowsPlan(s, ...args),
+    scatterAddRows: (...args) => scatterAddRowsPlan(s, ...args),
+    addRowVec: (...args) => addRowVecPlan(s, ...args),
+    activation: (...args) => activationPlan(s, ...args),
+    columnSums: (...args) => columnSumsPlan(s, ...args),
   };
 }
 

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { referenceGemm } from '../../src/kernels/reference.js';
 import type { FloatArray, GemmArgs } from '../../src/kernels/types.js';
-import { loadWasmSparse, wasmSparseUnavailableReason, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
+import type { WasmHeap } from '../../src/kernels/wasm-heap.js';
+import { readWasm } from '../../src/kernels/wasm-module.js';
+import { createWasmSparse, loadWasmSparse, wasmSparseUnavailableReason, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
 
 export type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 export const FLOAT_TYPES: readonly FloatCtor[] = [Float32Array, Float64Array];
@@ -143,4 +145,23 @@ export function wasmSparse(): WasmSparse {
   const w = loadWasmSparse();
   if (w === null) assert.fail(`the wasm sparse kernels do not load: ${wasmSparseUnavailableReason()}`);
   return w;
+}
+
+/** A wasm sparse module of its own (a fresh memory and heap), so a test sees every heap block. */
+export function freshModule(): WasmSparse & { heap: WasmHeap } {
+  const bytes = readWasm('sparse');
+  assert.ok(typeof bytes !== 'string', bytes as string);
+  const s = createWasmSparse(bytes);
+  assert.ok(typeof s !== 'string', s as string);
+  assert.ok(s.heap);
+  return s as WasmSparse & { heap: WasmHeap };
+}
+
+/** A copy of x in the module's heap. */
+export function inHeapCopy(s: WasmSparse & { heap: WasmHeap }, x: FloatArray): Float32Array {
+  const block = s.heap.allocate(x.length);
+  assert.ok(block, 'the heap has room');
+  const h = s.heap.view(block, x.length);
+  h.set(x);
+  return h;
 }

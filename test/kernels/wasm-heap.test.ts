@@ -7,27 +7,17 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
-import { rowSlice } from '../../src/kernels/fast.js';
+import { fastTsKernels, rowSlice } from '../../src/kernels/fast.js';
+import { createParallelKernels } from '../../src/kernels/parallel.js';
 import type { FloatArray } from '../../src/kernels/types.js';
 import { WasmHeap } from '../../src/kernels/wasm-heap.js';
-import { runPhases, type WasmPhase } from '../../src/kernels/wasm-job.js';
-import { HEAP_BASE, readWasm } from '../../src/kernels/wasm-module.js';
+import { runPhases, runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
+import { HEAP_BASE } from '../../src/kernels/wasm-module.js';
 import { wasmPlans, type WasmPlans } from '../../src/kernels/wasm-plans.js';
-import { createWasmSparse, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
-import { randomArray, randomCsr, uniform } from './fixtures.js';
+import { freshModule, inHeapCopy, randomArray, randomCsr, uniform } from './fixtures.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-/** A module of its own (a fresh memory and heap), so the tests see every block. */
-function freshModule(): WasmSparse & { heap: WasmHeap } {
-  const bytes = readWasm('sparse');
-  assert.ok(typeof bytes !== 'string', bytes as string);
-  const s = createWasmSparse(bytes);
-  assert.ok(typeof s !== 'string', s as string);
-  assert.ok(s.heap);
-  return s as WasmSparse & { heap: WasmHeap };
-}
 
 /** Collects garbage after the current job ends (a WeakRef target stays alive until then). */
 async function collectGarbage(): Promise<void> {
@@ -140,13 +130,7 @@ describe('wasm kernels on heap arrays', () => {
           const copied = call(plans, (x) => x);
           assert.ok(copied.phases, `${what}: declined`);
           runPhases(copied.phases);
-          const put = (x: FloatArray): FloatArray => {
-            const block = s.heap.allocate(x.length);
-            assert.ok(block);
-            const h = s.heap.view(block, x.length);
-            h.set(x);
-            return h;
-          };
+          const put = (x: FloatArray): FloatArray => inHeapCopy(s, x);
           // twice: the first call may copy the matrix structure in (it stays resident)
           for (const round of [0, 1]) {
             const inHeap = call(plans, put);
@@ -178,13 +162,78 @@ describe('wasm kernels on heap arrays', () => {
     const e = randomArray(Float32Array, a.indptr[a.rows] * HEADS, rnd);
     const want = new Float32Array(e.length);
     runPhases(plans.edgeSoftmax(a, e, HEADS, want) as WasmPhase[]);
-    const block = s.heap.allocate(e.length);
-    assert.ok(block);
-    const h = s.heap.view(block, e.length);
-    h.set(e);
+    const h = inHeapCopy(s, e);
     const phases = plans.edgeSoftmax(a, h, HEADS, h) as WasmPhase[];
     assert.equal(phases[0].job.outputs[0].inPlace, false, 'the output goes through scratch space');
     runPhases(phases);
     assert.deepEqual(h, want);
+  });
+});
+
+describe('wasm row gather and scatter-add on heap arrays', () => {
+  const s = freshModule();
+  const put = (x: FloatArray): Float32Array => inHeapCopy(s, x);
+  const rnd = uniform(13);
+  const plans = wasmPlans(s, true);
+
+  it('give the bits of the TypeScript loops for every width, whole and split into parts, and write nothing else', () => {
+    for (const f of [1, 3, 4, 16, 20, 64, 131]) {
+      const [n, m] = [40, 70];
+      const x = randomArray(Float32Array, n * f, rnd);
+      const idx = Int32Array.from({ length: m }, () => Math.floor(rnd() * n));
+      const y = randomArray(Float32Array, m * f, rnd);
+      const start = randomArray(Float32Array, n * f, rnd);
+      const gathered = new Float32Array(m * f);
+      fastTsKernels.gatherRows(x, f, idx, gathered);
+      const summed = start.slice();
+      fastTsKernels.scatterAddRows(y, f, idx, summed);
+      for (const parts of [1, 3]) {
+        const what = `f=${f} parts=${parts}`;
+        const [hx, hOut, hy, hSum] = [put(x), put(new Float32Array(m * f)), put(y), put(start)];
+        const before = new Uint8Array(s.module.memory.buffer, HEAP_BASE).slice();
+        for (const [phases, done] of [
+          [plans.gatherRows(hx, f, idx, hOut), hOut], [plans.scatterAddRows(hy, f, idx, hSum), hSum],
+        ] as Array<[WasmPhase[] | null, Float32Array]>) {
+          assert.ok(phases, `${what}: declined`);
+          for (const p of phases) {
+            const bounds = Array.from({ length: parts + 1 }, (_, t) => Math.round((t * p.units) / parts));
+            for (let t = 0; t < parts; t++) runWasmJob(p.job, bounds[t], bounds[t + 1]);
+            assert.ok(p.job.outputs.every((r) => r.inPlace), `${what}: copied out`);
+          }
+          before.set(new Uint8Array(done.buffer, done.byteOffset, done.byteLength), done.byteOffset - HEAP_BASE);
+        }
+        assert.deepEqual(hOut, gathered, `${what}: gather`);
+        assert.deepEqual(hSum, summed, `${what}: scatter-add`);
+        const after = new Uint8Array(s.module.memory.buffer, HEAP_BASE, before.length);
+        assert.equal(after.findIndex((b, i) => b !== before[i]), -1, `${what}: wrote elsewhere`);
+      }
+    }
+  });
+
+  it('decline ordinary arrays and out-of-range indices (the TypeScript loop then names the index)', () => {
+    const x = put(new Float32Array(20));
+    const out = put(new Float32Array(20));
+    assert.equal(plans.gatherRows(new Float32Array(20), 4, Int32Array.of(0), out), null);
+    assert.equal(plans.gatherRows(x, 4, Int32Array.of(0, 5), out), null);
+    assert.equal(plans.scatterAddRows(x, 4, Int32Array.of(-1), out), null);
+    const kernels = createParallelKernels(fastTsKernels, 2, s, { ts: 1, wasm: 1 });
+    assert.throws(() => kernels.gatherRows(x, 4, Int32Array.of(0, 5), out), /gatherRows: idx\[1\] = 5 is outside the 5 rows of x/);
+  });
+
+  it('split over the pool\'s threads with the same bits', () => {
+    const kernels = createParallelKernels(fastTsKernels, 2, s, { ts: 1, wasm: 1 });
+    const [n, m, f] = [500, 900, 24];
+    const x = randomArray(Float32Array, n * f, rnd);
+    const idx = Int32Array.from({ length: m }, () => Math.floor(rnd() * n));
+    const want = new Float32Array(m * f);
+    fastTsKernels.gatherRows(x, f, idx, want);
+    const got = put(new Float32Array(m * f));
+    kernels.gatherRows(put(x), f, idx, got);
+    assert.deepEqual(got, want);
+    const sums = new Float32Array(n * f);
+    fastTsKernels.scatterAddRows(want, f, idx, sums);
+    const hSums = put(new Float32Array(n * f));
+    kernels.scatterAddRows(got, f, idx, hSums);
+    assert.deepEqual(hSums, sums);
   });
 });
