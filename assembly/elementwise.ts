@@ -32,6 +32,41 @@ export function relu(lo: i32, hi: i32, x: usize, out: usize): void {
   }
 }
 
+/** out[i] = g[i] where x[i] > 0, else +0 (scale 1: relu's gradient, bits kept); with another scale,
+ *  (g[i] * (x[i] > 0 ? 1 : 0)) * scale in float64 rounded to float32, as JavaScript computes it (a NaN or infinite
+ *  g then gives NaN where x <= 0, as there). For i in [lo, hi). */
+export function reluBackward(lo: i32, hi: i32, scale: f64, x: usize, g: usize, out: usize): void {
+  let i = lo;
+  const zero = f32x4.splat(0);
+  if (scale == 1) {
+    for (; i + 4 <= hi; i += 4) {
+      const at = <usize>i << 2;
+      v128.store(out + at, v128.and(v128.load(g + at), f32x4.gt(v128.load(x + at), zero)));
+    }
+    for (; i < hi; i++) {
+      const at = <usize>i << 2;
+      store<f32>(out + at, load<f32>(x + at) > 0 ? load<f32>(g + at) : 0);
+    }
+    return;
+  }
+  const one = f32x4.splat(1);
+  const s = f64x2.splat(scale);
+  for (; i + 4 <= hi; i += 4) {
+    const at = <usize>i << 2;
+    const keep = v128.and(f32x4.gt(v128.load(x + at), zero), one);
+    const gv = v128.load(g + at);
+    const lo2 = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(gv), f64x2.promote_low_f32x4(keep)), s);
+    const hi2 = f64x2.mul(f64x2.mul(f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 0, 1)),
+      f64x2.promote_low_f32x4(v128.shuffle<f32>(keep, keep, 2, 3, 0, 1))), s);
+    v128.store(out + at, v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo2), f32x4.demote_f64x2_zero(hi2), 0, 1, 4, 5));
+  }
+  for (; i < hi; i++) {
+    const at = <usize>i << 2;
+    const keep: f64 = load<f32>(x + at) > 0 ? 1 : 0;
+    store<f32>(out + at, <f32>(<f64>load<f32>(g + at) * keep * scale));
+  }
+}
+
 /** partials[b, :] (float64) = the column sums of rows [b rows, (b + 1) rows) of g [m, n], blocks [b0, b1). */
 export function columnSumBlocks(b0: i32, b1: i32, rows: i32, m: i32, n: i32, g: usize, partials: usize): void {
   const nb = <usize>n << 2;

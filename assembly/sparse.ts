@@ -7,7 +7,7 @@ export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 export { gatherRows, scatterAddRows } from './row-copies';
-export { addRowVec, columnSumBlocks, combineColumnSums, relu } from './elementwise';
+export { addRowVec, columnSumBlocks, combineColumnSums, relu, reluBackward } from './elementwise';
 
 import { rowStart } from './rows';
 

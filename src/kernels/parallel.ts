@@ -212,8 +212,10 @@ export function createParallelKernels(
       if (!wasm(plans?.activation(act, n, x, out))) split('activation', { act, x, out }, evenly(n));
     },
     activationBackward(act, n, x, y, g, out, scale = 1) {
-      if (!worth(n, n, x, y, g, out)) return base.activationBackward(act, n, x, y, g, out, scale);
-      split('activationBackward', { act, x, y, g, out, scale }, evenly(n));
+      if (!(n >= (act.kind === 'relu' ? threshold(x, g, out) : minWork.ts) && worth(n, n, x, y, g, out))) {
+        return base.activationBackward(act, n, x, y, g, out, scale);
+      }
+      if (!wasm(plans?.activationBackward(act, n, x, y, g, out, scale))) split('activationBackward', { act, x, y, g, out, scale }, evenly(n));
     },
     addRowVec(m, n, x, v, out) {
       if (!(m * n >= threshold(x, out) && worth(m * n, m, x, out))) return base.addRowVec(m, n, x, v, out);

@@ -1,4 +1,4 @@
-// Plans of the bias add, relu and column sums on the wasm module (assembly/elementwise.ts), for arrays that live in
+// Plans of the bias add, relu and its gradient, and column sums on the wasm module (assembly/elementwise.ts), for arrays that live in
 // its heap: elsewhere the copies in and out would cost more than the TypeScript loops' one pass.
 
 import { COLUMN_SUM_ROWS, columnSumBlocks } from './elementwise.js';
@@ -27,6 +27,17 @@ export function activationPlan(s: WasmSparse, act: ActivationSpec, n: number, x:
   if (!at) return null;
   const [xAt, outAt] = at;
   return [{ job: wasmJob(s, 'relu', [xAt, outAt], [{ at: outAt, array: out, width: 1 }]), units: n }];
+}
+
+/** out = g * relu'(x) * scale over n values (other activations: declined), split evenly. */
+export function activationBackwardPlan(
+  s: WasmSparse, act: ActivationSpec, n: number, x: FloatArray, _y: FloatArray, g: FloatArray, out: FloatArray, scale = 1,
+): WasmPhase[] | null {
+  if (act.kind !== 'relu' || !inHeap(s, x, g, out) || Math.min(x.length, g.length, out.length) < n) return null;
+  const at = s.layout.place([copy(x, 0, n), copy(g, 0, n), room(out, 0, n)]);
+  if (!at) return null;
+  const [xAt, gAt, outAt] = at;
+  return [{ job: wasmJob(s, 'reluBackward', [scale, xAt, gAt, outAt], [{ at: outAt, array: out, width: 1 }]), units: n }];
 }
 
 /** out[j] = the sum of g[:, j] for the m rows of width n: float64 sums by blocks of rows, then of the blocks. */

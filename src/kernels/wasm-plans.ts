@@ -7,14 +7,14 @@ import {
   sddmmAddPlan, sddmmDotPlan,
 } from './wasm-attention.js';
 import type { WasmPhase } from './wasm-job.js';
-import { activationPlan, addRowVecPlan, columnSumsPlan } from './wasm-elementwise.js';
+import { activationBackwardPlan, activationPlan, addRowVecPlan, columnSumsPlan } from './wasm-elementwise.js';
 import { gatherRowsPlan, scatterAddRowsPlan } from './wasm-rows.js';
 import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse.js';
 
 export type PlannedKernel =
   | 'spmm' | 'spmmBiasActivation' | 'spmmT' | 'gspmm' | 'gspmmT' | 'sddmmDot' | 'gspmmBackward' | 'sddmmAdd' | 'edgeSoftmax'
   | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward' | 'gatherRows' | 'scatterAddRows' | 'addRowVec' | 'activation'
-  | 'columnSums';
+  | 'columnSums' | 'activationBackward';
 
 export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
 
@@ -39,6 +39,7 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
     addRowVec: (...args) => addRowVecPlan(s, ...args),
     activation: (...args) => activationPlan(s, ...args),
     columnSums: (...args) => columnSumsPlan(s, ...args),
+    activationBackward: (...args) => activationBackwardPlan(s, ...args),
   };
 }
 

@@ -1,4 +1,4 @@
-// The wasm bias add, relu and column sums on heap arrays: the bits of the TypeScript loops (special values included),
+// The wasm bias add, relu and its gradient, and column sums on heap arrays: the bits of the TypeScript loops (special values included),
 // whole, split into parts and through the pool; ordinary arrays and other activations declined.
 
 import assert from 'node:assert/strict';
@@ -59,11 +59,28 @@ describe('wasm elementwise kernels on heap arrays', () => {
     }
   });
 
+  it('relu\'s gradient, scaled or not, gives the TypeScript bits (special values included) whole and split', () => {
+    for (const n of [1, 7, 4096, 10003]) {
+      const [x, g] = [values(n, true), values(n, true)];
+      for (const scale of [1, 2, 1 / 0.7, 1 / 0.4]) {
+        const want = new Float32Array(n);
+        fastTsKernels.activationBackward({ kind: 'relu' }, n, x, x, g, want, scale);
+        for (const parts of [1, 3]) {
+          const [hx, hg, out] = [inHeapCopy(s, x), inHeapCopy(s, g), inHeapCopy(s, new Float32Array(n))];
+          runParts(plans.activationBackward({ kind: 'relu' }, n, hx, hx, hg, out, scale), parts, `relu backward n=${n} scale=${scale}`);
+          assertSame(out, want, `relu backward n=${n} scale=${scale} parts=${parts}`);
+        }
+      }
+    }
+  });
+
   it('decline ordinary arrays and activations other than relu', () => {
     const x = inHeapCopy(s, values(64, false));
     const out = inHeapCopy(s, new Float32Array(64));
     assert.equal(plans.activation({ kind: 'relu' }, 64, new Float32Array(64), out), null);
     assert.equal(plans.activation({ kind: 'elu', alpha: 1 }, 64, x, out), null);
+    assert.equal(plans.activationBackward({ kind: 'leakyRelu', slope: 0.2 }, 64, x, x, x, out), null);
+    assert.equal(plans.activationBackward({ kind: 'relu' }, 64, x, x, new Float32Array(64), out), null);
     assert.equal(plans.addRowVec(8, 8, x, new Float32Array(8), new Float32Array(64)), null);
     assert.equal(plans.columnSums(8, 8, new Float32Array(64), new Float32Array(8)), null);
     assert.equal(plans.columnSums(8, 8, new Float64Array(64), new Float32Array(8)), null);
@@ -84,6 +101,10 @@ describe('wasm elementwise kernels on heap arrays', () => {
     fastTsKernels.activation({ kind: 'relu' }, m * n, x, act);
     kernels.activation({ kind: 'relu' }, m * n, hx, hAct);
     check('relu', act, hAct);
+    const [grad, hGrad] = [new Float32Array(m * n), inHeapCopy(s, new Float32Array(m * n))];
+    fastTsKernels.activationBackward({ kind: 'relu' }, m * n, x, x, sum, grad, 2);
+    kernels.activationBackward({ kind: 'relu' }, m * n, hx, hx, hSum, hGrad, 2);
+    check('relu backward', grad, hGrad);
     const [cols, hCols] = [new Float32Array(n), new Float32Array(n)];
     fastTsKernels.columnSums(m, n, x, cols);
     kernels.columnSums(m, n, hx, hCols);
