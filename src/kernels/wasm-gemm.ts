@@ -162,7 +162,7 @@ function wasmGemm(w: Instance, g: GemmArgs, maxThreads: number): boolean {
     for (let t = 0; t < shares; t++) {
       const r0 = Math.round((rows * t) / shares / MR) * MR;
       const r1 = t === shares - 1 ? rows : Math.round((rows * (t + 1)) / shares / MR) * MR;
-      const job: GemmJob = { kind: 'gemm', module: w.module, memory: w.memory, memoryId: w.memoryId, call, r0, r1, work: BASE + t * work };
+      const job: GemmJob = { kind: 'gemm', module: w.module, memory: w.memory, memoryId: w.memoryId, maxBytes: w.maxBytes, call, r0, r1, work: BASE + t * work };
       parts.push(ownCopies ? { ...job, io } : job);
     }
     if (!ownCopies) copyRowsIn(mem, io, 0, rows);

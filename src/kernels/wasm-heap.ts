@@ -39,7 +39,9 @@ export class WasmHeap {
   /** bytes in live blocks (allocated and not yet freed) */
   usedBytes = 0;
 
-  constructor(readonly m: WasmKernelModule, private readonly end = HEAP_END) {}
+  /** The heap in [HEAP_BASE, end) of the module's memory: empty (every allocation null) when its memory cannot
+   *  grow past HEAP_BASE. */
+  constructor(readonly m: WasmKernelModule, private readonly end = Math.min(HEAP_END, m.maxBytes)) {}
 
   /** A block of `values` float32s, or null when the heap has no room (the caller then uses ordinary memory). */
   allocate(values: number): HeapBlock | null {

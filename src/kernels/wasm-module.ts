@@ -18,6 +18,8 @@ export interface WasmKernelModule {
   /** identifies the memory across threads (a clone of it is a new object on the receiving side); unique in the
    *  process, as workers compile modules of their own too (importing fast.ts loads the wasm sparse kernels) */
   memoryId: string;
+  /** the memory's maximum size in bytes: HEAP_END, or MAX_BYTES (no heap) where the engine would not reserve that */
+  maxBytes: number;
 }
 
 let compiled = 0;
@@ -38,10 +40,20 @@ export function compileKernelModule(bytes: BufferSource, name: string): WasmKern
   if (!WebAssembly.validate(bytes)) return `this WebAssembly engine cannot compile ${name}.wasm (no SIMD or threads support?)`;
   try {
     const module = new WebAssembly.Module(bytes);
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: HEAP_END / PAGE, shared: true });
-    return { module, memory, memoryId: `${threadId}.${++compiled}` };
+    const [memory, maxBytes] = sharedMemory(HEAP_END) ?? [new WebAssembly.Memory({ initial: 1, maximum: MAX_BYTES / PAGE, shared: true }), MAX_BYTES];
+    return { module, memory, memoryId: `${threadId}.${++compiled}`, maxBytes };
   } catch (e) {
     return `${name}.wasm failed to load: ${(e as Error).message}`;
+  }
+}
+
+/** A shared memory that may grow to `bytes`, or null where the engine cannot reserve that much address space (a
+ *  process under a virtual-memory limit). */
+function sharedMemory(bytes: number): [WebAssembly.Memory, number] | null {
+  try {
+    return [new WebAssembly.Memory({ initial: 1, maximum: bytes / PAGE, shared: true }), bytes];
+  } catch {
+    return null;
   }
 }
 

@@ -54,9 +54,9 @@ export function csrPlacements(a: CsrMatrix): Placement[] {
 export const room = (x: Copyable, lo: number, hi: number): Placement => ({ room: x, lo, hi });
 
 export function wasmJob(s: WasmSparse, kernel: string, args: number[], outputs: WasmRange[], inputs?: WasmRange[]): WasmJob {
-  const { module, memory, memoryId } = s.module;
+  const { module, memory, memoryId, maxBytes } = s.module;
   const mark = (r: WasmRange): WasmRange => ({ ...r, inPlace: inPlace(s, r) });
-  return { module, memory, memoryId, kernel, args, outputs: outputs.map(mark), inputs: inputs?.map(mark) };
+  return { module, memory, memoryId, maxBytes, kernel, args, outputs: outputs.map(mark), inputs: inputs?.map(mark) };
 }
 
 /** Whether the range's array is the memory at its address (a heap array placed where it is). */

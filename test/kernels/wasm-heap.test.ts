@@ -73,6 +73,8 @@ describe('WasmHeap', () => {
     const small = new WasmHeap(full.m, HEAP_BASE + 4096);
     assert.ok(small.allocate(1000));
     assert.equal(small.allocate(100), null);
+    const none = new WasmHeap({ ...full.m, maxBytes: HEAP_BASE });
+    assert.equal(none.allocate(1), null, 'a memory that cannot grow past HEAP_BASE has no heap');
     const block = full.allocate(10);
     assert.ok(block);
     assert.throws(() => full.view(block, 17), /17 values do not fit a block of 64 bytes/);
