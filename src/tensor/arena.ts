@@ -56,7 +56,13 @@ interface Pooled {
   lastScope: number;
   /** where `whole` lives in the heap, if it does */
   readonly block?: HeapBlock;
+  /** views of the block's first values by length, reused (each new view is tracked by a weak reference, and weak
+   *  references made during one synchronous training loop all stay alive until it returns) */
+  sized?: Map<number, Float32Array>;
 }
+
+/** distinct lengths whose views a pooled array keeps (mini-batches of many sizes share an array) */
+const MAX_SIZED_VIEWS = 64;
 
 export class Arena {
   private free: Pooled[] = [];
@@ -86,10 +92,23 @@ export class Arena {
     }
     p.lastScope = this.scope;
     this.used.push(p);
-    const heap = this.blocks?.heap;
-    const out = p.whole.length === size ? p.whole : p.block && heap ? heap.view(p.block, size) : p.whole.subarray(0, size);
+    const out = p.whole.length === size ? p.whole : this.prefix(p, size);
     if ((best >= 0 || (p.block && !p.block.fresh)) && zero) out.fill(0);
     return out;
+  }
+
+  /** The first `size` values of a pooled array as a view (for a heap block: tracked, and reused for that size). */
+  private prefix(p: Pooled, size: number): FloatArray {
+    const heap = this.blocks?.heap;
+    if (!p.block || !heap) return p.whole.subarray(0, size);
+    p.sized ??= new Map();
+    let v = p.sized.get(size);
+    if (!v) {
+      if (p.sized.size >= MAX_SIZED_VIEWS) p.sized.clear();
+      v = heap.view(p.block, size);
+      p.sized.set(size, v);
+    }
+    return v;
   }
 
   private fresh(dtype: 'float32' | 'float64', capacity: number): Pooled {

@@ -82,6 +82,27 @@ describe('Arena', () => {
     assert.notEqual(store(tooSmall), store(big));
   });
 
+  it('reuses one view per length of a heap array, step after step (no new weak references in a long loop)', () => {
+    const heap = loadWasmSparse()?.heap;
+    assert.ok(heap, 'the wasm kernels load');
+    const view = heap.view.bind(heap);
+    let views = 0;
+    heap.view = (block, n) => { views++; return view(block, n); };
+    try {
+      const arena = new Arena();
+      const seen = new Set<unknown>();
+      for (let step = 0; step < 300; step++) {
+        const a = withArena(arena, () => allocate('float32', [9000, 9500, 10000][step % 3]));
+        seen.add(a);
+        assert.ok(heap.holds(a), 'a heap array');
+      }
+      assert.ok(views <= 4, `${views} views made: the whole array and 3 lengths`);
+      assert.equal(seen.size, 3, 'the same view object for the same length');
+    } finally {
+      heap.view = view;
+    }
+  });
+
   it('drops every pooled array on release', () => {
     const arena = new Arena();
     const first = withArena(arena, () => allocate('float32', 10000));
