@@ -33,7 +33,7 @@ export class WasmHeap {
   private top = HEAP_BASE;
   /** memory from here up has never been handed out (it is zero) */
   private highWater = HEAP_BASE;
-  private readonly free: Span[] = [];
+  private readonly spans: Span[] = [];
   private retired: HeapBlock[] = [];
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** bytes in live blocks (allocated and not yet freed) */
@@ -48,14 +48,14 @@ export class WasmHeap {
     this.collect();
     const bytes = Math.max(ALIGN, Math.ceil((4 * values) / ALIGN) * ALIGN);
     let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      if (this.free[i].bytes >= bytes && (best < 0 || this.free[i].bytes < this.free[best].bytes)) best = i;
+    for (let i = 0; i < this.spans.length; i++) {
+      if (this.spans[i].bytes >= bytes && (best < 0 || this.spans[i].bytes < this.spans[best].bytes)) best = i;
     }
     let at: number;
     if (best >= 0) {
-      const s = this.free[best];
+      const s = this.spans[best];
       at = s.at;
-      if (s.bytes === bytes) this.free.splice(best, 1);
+      if (s.bytes === bytes) this.spans.splice(best, 1);
       else [s.at, s.bytes] = [s.at + bytes, s.bytes - bytes];
     } else {
       if (this.top + bytes > this.end || !reserve(this.m.memory, this.top + bytes + SLACK, this.end)) return null;
@@ -84,9 +84,15 @@ export class WasmHeap {
     return this.buffers.has(x.buffer);
   }
 
-  /** Frees the block once none of its views is reachable any more. */
+  /** Frees the block once none of its views is reachable any more. (A weak reference made or read during the
+   *  current synchronous job keeps its target until the job ends, so within one long loop nothing retired is freed.) */
   retire(block: HeapBlock): void {
     this.retired.push(block);
+  }
+
+  /** Frees the block now: for a caller that knows no view of it is used any more. */
+  free(block: HeapBlock): void {
+    this.release(block);
   }
 
   /** Blocks retired whose views are all gone (for tests). */
@@ -109,23 +115,23 @@ export class WasmHeap {
   private release(b: HeapBlock): void {
     this.usedBytes -= b.bytes;
     let i = 0;
-    while (i < this.free.length && this.free[i].at < b.at) i++;
-    this.free.splice(i, 0, { at: b.at, bytes: b.bytes });
-    const next = this.free[i + 1];
+    while (i < this.spans.length && this.spans[i].at < b.at) i++;
+    this.spans.splice(i, 0, { at: b.at, bytes: b.bytes });
+    const next = this.spans[i + 1];
     if (next && b.at + b.bytes === next.at) {
-      this.free[i].bytes += next.bytes;
-      this.free.splice(i + 1, 1);
+      this.spans[i].bytes += next.bytes;
+      this.spans.splice(i + 1, 1);
     }
-    const prev = this.free[i - 1];
-    if (prev && prev.at + prev.bytes === this.free[i].at) {
-      prev.bytes += this.free[i].bytes;
-      this.free.splice(i, 1);
+    const prev = this.spans[i - 1];
+    if (prev && prev.at + prev.bytes === this.spans[i].at) {
+      prev.bytes += this.spans[i].bytes;
+      this.spans.splice(i, 1);
       i--;
     }
-    const last = this.free[this.free.length - 1];
+    const last = this.spans[this.spans.length - 1];
     if (last && last.at + last.bytes === this.top) {
       this.top = last.at;
-      this.free.pop();
+      this.spans.pop();
     }
   }
 }

@@ -123,11 +123,14 @@ export class Arena {
     return { whole: heap.view(block, capacity), dtype, lastScope: this.scope, block };
   }
 
-  private drop(dropped: Iterable<Pooled>): void {
+  /** Gives the heap blocks of `dropped` back: now (`now`: no view of them is used any more), or once their views
+   *  are garbage-collected. */
+  private drop(dropped: Iterable<Pooled>, now: boolean): void {
     for (const p of dropped) {
       if (!p.block || !this.blocks) continue;
       this.blocks.blocks.delete(p.block);
-      this.blocks.heap.retire(p.block);
+      if (now) this.blocks.heap.free(p.block);
+      else this.blocks.heap.retire(p.block);
     }
   }
 
@@ -149,14 +152,16 @@ export class Arena {
       held -= p.whole.length;
     }
     this.free = this.free.filter((p) => !released.has(p));
-    this.drop(released);
+    // idle for several scopes: by the contract above no holder may use them any more
+    this.drop(released, true);
   }
 
   /** Drops every array (e.g. after an evaluation pass, whose working set is not needed until the next one). Arrays
-   *  handed out before stay valid as long as their holders keep them. */
-  release(): void {
-    this.drop(this.free);
-    this.drop(this.used);
+   *  handed out before stay valid as long as their holders keep them, unless `invalidate` says that no holder uses
+   *  them any more (their heap memory is then reusable at once, even within one synchronous loop). */
+  release(invalidate = false): void {
+    this.drop(this.free, invalidate);
+    this.drop(this.used, invalidate);
     this.free = [];
     this.used = [];
   }

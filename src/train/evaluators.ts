@@ -85,7 +85,7 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
       }
       return model.head ? model.head.forward(h) : (h as Tensor);
     });
-    transformArena.release();
+    transformArena.release(true); // nothing of the pass's transforms is kept (the logits are ordinary arrays)
     return { logits: out.data, classes: out.cols, rowOf };
   };
 }

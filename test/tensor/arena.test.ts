@@ -103,6 +103,22 @@ describe('Arena', () => {
     }
   });
 
+  it('gives heap arrays back at once when they idle out or on release(true), and only after their views die on release()', () => {
+    const heap = loadWasmSparse()?.heap;
+    assert.ok(heap, 'the wasm kernels load');
+    const arena = new Arena();
+    const before = heap.usedBytes;
+    withArena(arena, () => allocate('float32', 50000));
+    assert.ok(heap.usedBytes > before);
+    arena.release(true);
+    assert.equal(heap.usedBytes, before, 'release(true) frees the block');
+    const kept = withArena(arena, () => allocate('float32', 50000));
+    arena.release();
+    assert.ok(heap.usedBytes > before, 'release() keeps a block whose view is held');
+    kept.fill(1);
+    assert.equal(kept[49999], 1);
+  });
+
   it('drops every pooled array on release', () => {
     const arena = new Arena();
     const first = withArena(arena, () => allocate('float32', 10000));
