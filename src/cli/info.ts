@@ -59,6 +59,7 @@ export function formatBackend(b: BackendInfo): string {
   if (b.blasUnavailable) lines.push(`blas     not in use: ${b.blasUnavailable}`);
   if (b.wasmUnavailable) lines.push(`wasm     not in use: ${b.wasmUnavailable}`);
   lines.push(`spmm     ${b.spmm}${b.spmmUnavailable ? ` (wasm SpMM not in use: ${b.spmmUnavailable})` : ''}`);
+  lines.push(`arrays   ${b.arenaArrays}`);
   return lines.join('\n');
 }
 

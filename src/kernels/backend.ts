@@ -9,6 +9,7 @@ import { referenceKernels } from './reference.js';
 import { checkThreadCount, parseThreadCount } from './threads.js';
 import type { Kernels } from './types.js';
 import { getWasmGemmThreads, loadWasmGemm, setWasmGemmThreads, wasmGemmUnavailableReason } from './wasm-gemm.js';
+import { heapArraysEnabled } from './wasm-heap.js';
 import { loadWasmSparse, wasmSparseUnavailableReason } from './wasm-sparse.js';
 
 /* Environment, read once when this module is first imported:
@@ -86,6 +87,8 @@ export interface BackendInfo {
   spmm: 'wasm-simd' | 'typescript' | 'reference' | 'custom';
   /** why the WebAssembly SpMM is not in use, when it could not load */
   spmmUnavailable?: string;
+  /** where training arenas put float32 arrays: the wasm kernels' heap (used in place) or ordinary memory, and why */
+  arenaArrays: 'wasm heap' | 'ordinary (FASTGNN_WASM_HEAP=0)' | 'ordinary (no wasm heap)';
 }
 
 /** What `fastgnn info --backend` prints. */
@@ -96,6 +99,7 @@ export function describeBackend(): BackendInfo {
   const info: BackendInfo = {
     kernels: active.name, gemm: 'custom', threads: active === defaultKernels ? threads : 1,
     spmm: active === referenceKernels ? 'reference' : fast && sparse ? 'wasm-simd' : fast || active === fastTsKernels ? 'typescript' : 'custom',
+    arenaArrays: !heapArraysEnabled() ? 'ordinary (FASTGNN_WASM_HEAP=0)' : sparse?.heap?.canGrow() ? 'wasm heap' : 'ordinary (no wasm heap)',
   };
   if (fast && !sparse) info.spmmUnavailable = wasmSparseUnavailableReason();
   if ((active === fastKernels || active === defaultKernels) && blas !== null) {

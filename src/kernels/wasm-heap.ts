@@ -11,6 +11,18 @@ import { HEAP_BASE, HEAP_END, reserve, type WasmKernelModule } from './wasm-modu
  * garbage-collected SharedArrayBuffer. A freed block's pages stay committed (a wasm memory never shrinks); they are
  * reused by later blocks. */
 
+let arenaArrays = process.env.FASTGNN_WASM_HEAP !== '0';
+
+/** Whether training arenas allocate their float32 arrays here (default true; FASTGNN_WASM_HEAP=0 turns it off). */
+export function heapArraysEnabled(): boolean {
+  return arenaArrays;
+}
+
+/** Turns arena arrays in the heap on or off (for comparisons and tests). */
+export function useHeapArrays(on: boolean): void {
+  arenaArrays = on;
+}
+
 const ALIGN = 64;
 /** kept addressable after the top block: a vector load at an array's last values may read up to 12 bytes beyond */
 const SLACK = 64;
@@ -42,6 +54,11 @@ export class WasmHeap {
   /** The heap in [HEAP_BASE, end) of the module's memory: empty (every allocation null) when its memory cannot
    *  grow past HEAP_BASE. */
   constructor(readonly m: WasmKernelModule, private readonly end = Math.min(HEAP_END, m.maxBytes)) {}
+
+  /** Whether the heap has any room at all (its memory can grow past HEAP_BASE). */
+  canGrow(): boolean {
+    return this.end > HEAP_BASE;
+  }
 
   /** A block of `values` float32s, or null when the heap has no room (the caller then uses ordinary memory). */
   allocate(values: number): HeapBlock | null {

@@ -1,7 +1,7 @@
 // Buffer reuse across training steps: an arena hands out zeroed arrays and takes them all back on the next step.
 
 import type { FloatArray } from '../kernels/types.js';
-import type { HeapBlock, WasmHeap } from '../kernels/wasm-heap.js';
+import { heapArraysEnabled, useHeapArrays, type HeapBlock, type WasmHeap } from '../kernels/wasm-heap.js';
 import { loadWasmSparse } from '../kernels/wasm-sparse.js';
 import { newArray } from './tensor.js';
 
@@ -33,15 +33,10 @@ const KEEP_FACTOR = 2;
  * kernels then read and write them in place instead of copying them in and out. An array the arena drops goes back
  * to the heap once nothing holds a view of it any more, and so do all of an arena's arrays after the arena itself
  * is garbage-collected. FASTGNN_WASM_HEAP=0 (or useHeapArrays(false)) keeps every array in ordinary memory. */
-let heapArrays = process.env.FASTGNN_WASM_HEAP !== '0';
-
-/** Whether arenas allocate float32 arrays in the wasm kernels' memory (default true; for comparisons and tests). */
-export function useHeapArrays(on: boolean): void {
-  heapArrays = on;
-}
+export { useHeapArrays };
 
 function arrayHeap(dtype: 'float32' | 'float64'): WasmHeap | null {
-  return heapArrays && dtype === 'float32' ? (loadWasmSparse()?.heap ?? null) : null;
+  return heapArraysEnabled() && dtype === 'float32' ? (loadWasmSparse()?.heap ?? null) : null;
 }
 
 /** Retires the heap blocks an arena still owned once the arena is collected. */

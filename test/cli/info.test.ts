@@ -35,6 +35,7 @@ describe('fastgnn info', () => {
     assert.match(r.stdout, /^kernels +\S+/m);
     assert.match(r.stdout, /^gemm +\S+/m);
     assert.match(r.stdout, /^spmm +(wasm-simd|typescript)/m);
+    assert.match(r.stdout, /^arrays +(wasm heap|ordinary)/m);
     const forced = runCli(['info', '--backend', '--json'], { FASTGNN_BLAS: '0' });
     assert.equal((JSON.parse(forced.stdout) as { backend: { gemm: string } }).backend.gemm, 'typescript');
   });

@@ -23,6 +23,7 @@ describe('backend', () => {
       assert.ok((info.blasThreads ?? 0) >= 1);
     }
     assert.equal(info.spmm, loadWasmSparse() === null ? 'typescript' : 'wasm-simd');
+    assert.equal(info.arenaArrays, loadWasmSparse() === null ? 'ordinary (no wasm heap)' : 'wasm heap');
   });
 
   it('switches to the reference kernels, to a custom set and back, and says so', () => {

@@ -151,7 +151,7 @@ describe('wasm GEMM', () => {
 
 describe('GEMM selection by FASTGNN_BLAS', () => {
   const backendUrl = new URL('../../src/kernels/backend.js', import.meta.url).href;
-  function describeIn(env: Record<string, string>): { gemm: string; wasmUnavailable?: string } | string {
+  function describeIn(env: Record<string, string>): { gemm: string; wasmUnavailable?: string; arenaArrays?: string } | string {
     const code = `import(${JSON.stringify(backendUrl)}).then((m) => { m.setThreads(2); console.log(JSON.stringify(m.describeBackend())); })`;
     try {
       const out = execFileSync(process.execPath, ['-e', code], {
@@ -165,8 +165,10 @@ describe('GEMM selection by FASTGNN_BLAS', () => {
 
   it('uses the wasm GEMM with FASTGNN_BLAS=wasm, TypeScript with ts, and rejects unknown values', () => {
     assert.deepEqual(describeIn({ FASTGNN_BLAS: 'wasm' }), {
-      kernels: 'fast+2threads', gemm: 'wasm-simd (2 threads)', threads: 2, spmm: 'wasm-simd', blasUnavailable: 'disabled by FASTGNN_BLAS=wasm',
+      kernels: 'fast+2threads', gemm: 'wasm-simd (2 threads)', threads: 2, spmm: 'wasm-simd', arenaArrays: 'wasm heap',
+      blasUnavailable: 'disabled by FASTGNN_BLAS=wasm',
     });
+    assert.equal((describeIn({ FASTGNN_WASM_HEAP: '0' }) as { arenaArrays: string }).arenaArrays, 'ordinary (FASTGNN_WASM_HEAP=0)');
     assert.equal((describeIn({ FASTGNN_BLAS: 'ts' }) as { gemm: string }).gemm, 'typescript');
     assert.match(String(describeIn({ FASTGNN_BLAS: 'fastest' })), /FASTGNN_BLAS must be one of .* got 'fastest'/);
   });
