@@ -50,6 +50,8 @@ export class WasmHeap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** bytes in live blocks (allocated and not yet freed) */
   usedBytes = 0;
+  /** start addresses of the live blocks */
+  private readonly live = new Set<number>();
 
   /** The heap in [HEAP_BASE, end) of the module's memory: empty (every allocation null) when its memory cannot
    *  grow past HEAP_BASE. */
@@ -80,6 +82,7 @@ export class WasmHeap {
       this.top += bytes;
     }
     this.usedBytes += bytes;
+    this.live.add(at);
     const fresh = at >= this.highWater;
     this.highWater = Math.max(this.highWater, at + bytes);
     return { at, bytes, fresh, views: [] };
@@ -129,7 +132,13 @@ export class WasmHeap {
     return this.retired.reduce((s, b) => s + b.bytes, 0);
   }
 
+  /** Whether a live block starts at byte `at` (for tests). */
+  isLive(at: number): boolean {
+    return this.live.has(at);
+  }
+
   private release(b: HeapBlock): void {
+    if (!this.live.delete(b.at)) throw new Error(`WasmHeap: the block at ${b.at} is not live (freed twice?)`);
     this.usedBytes -= b.bytes;
     let i = 0;
     while (i < this.spans.length && this.spans[i].at < b.at) i++;

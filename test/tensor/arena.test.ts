@@ -2,6 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate as tick } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Arena, arenaCapacity, withArena } from '../../src/tensor/arena.js';
 import { allocate, allocateOverwritten } from '../../src/tensor/tensor.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
@@ -117,6 +120,25 @@ describe('Arena', () => {
     assert.ok(heap.usedBytes > before, 'release() keeps a block whose view is held');
     kept.fill(1);
     assert.equal(kept[49999], 1);
+  });
+
+  it('gives an arena\'s heap arrays back once the arena and its arrays are garbage-collected', async () => {
+    const heap = loadWasmSparse()?.heap;
+    assert.ok(heap, 'the wasm kernels load');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const at = (() => {
+      const arena = new Arena();
+      return withArena(arena, () => allocate('float32', 70000).fill(2).byteOffset);
+    })();
+    assert.ok(heap.isLive(at));
+    for (let round = 0; round < 5 && heap.isLive(at); round++) {
+      await tick();
+      gc();
+      await tick();
+      heap.collect();
+    }
+    assert.equal(heap.isLive(at), false, 'the block is free again');
   });
 
   it('drops every pooled array on release', () => {
