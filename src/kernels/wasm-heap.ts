@@ -5,10 +5,10 @@ import { HEAP_BASE, HEAP_END, reserve, type WasmKernelModule } from './wasm-modu
 
 /* The memory's upper half [HEAP_BASE, HEAP_END) is this heap; the lower half is each call's scratch space
  * (wasm-layout.ts), which never reaches HEAP_BASE. Blocks are 64-byte aligned, carved best-fit from a free list kept
- * in address order with neighbours merged, else from the top. A block is given back with `retire`, which frees it
- * only once every view handed out on it has been garbage-collected (checked through weak references at the next
- * allocation): a holder that still reads an array its arena has let go keeps valid values, as it would with a
- * garbage-collected SharedArrayBuffer. A freed block's pages stay committed (a wasm memory never shrinks); they are
+ * in address order with neighbours merged, else from the top. A block is given back with `free` (now: its owner
+ * knows no view is used) or `retire`, which frees it only once every view handed out on it has been
+ * garbage-collected (checked through weak references at the next allocation): a holder that still reads an array
+ * its arena has let go keeps valid values, as it would with a garbage-collected SharedArrayBuffer. A freed block's pages stay committed (a wasm memory never shrinks); they are
  * reused by later blocks. */
 
 let arenaArrays = process.env.FASTGNN_WASM_HEAP !== '0';

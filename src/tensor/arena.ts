@@ -30,9 +30,10 @@ const MAX_IDLE_SCOPES = 3;
 const KEEP_FACTOR = 2;
 
 /* Float32 arrays come from the wasm kernels' heap when it has room (wasm-heap.ts): the wasm sparse and attention
- * kernels then read and write them in place instead of copying them in and out. An array the arena drops goes back
- * to the heap once nothing holds a view of it any more, and so do all of an arena's arrays after the arena itself
- * is garbage-collected. FASTGNN_WASM_HEAP=0 (or useHeapArrays(false)) keeps every array in ordinary memory. */
+ * kernels then read and write them in place instead of copying them in and out. An array dropped for idling (the
+ * contract above) or by release(true) goes back to the heap at once; one dropped by release(), and all of an arena's
+ * arrays once the arena itself is garbage-collected, when nothing holds a view of it any more.
+ * FASTGNN_WASM_HEAP=0 (or useHeapArrays(false)) keeps every array in ordinary memory. */
 export { useHeapArrays };
 
 function arrayHeap(dtype: 'float32' | 'float64'): WasmHeap | null {
