@@ -1,5 +1,5 @@
 // Where one wasm kernel call's arrays go in its module's shared memory: graph structure kept resident between calls,
-// per-call operands copied in above it, and room for outputs.
+// per-call operands copied in above it and room for outputs, or the arrays themselves where they live in its heap.
 
 import { profiling, record } from './profile.js';
 import type { WasmHeap } from './wasm-heap.js';
