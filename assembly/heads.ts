@@ -11,20 +11,20 @@ import { rowStart } from './rows';
 
 /** Index of entry k's per-entry values: k itself, or perm[k] - p0 over a transpose. */
 // @ts-ignore: decorator
-@inline function entryOf(perm: usize, p0: i32, k: i32): usize {
+@inline export function entryOf(perm: usize, p0: i32, k: i32): usize {
   return <usize>(perm == 0 ? k : load<i32>(perm + (<usize>k << 2)) - p0);
 }
 
 /** Byte offset, within an entry's weights, of the head of column t. */
 // @ts-ignore: decorator
-@inline function headByte(t: i32, c: i32): usize {
+@inline export function headByte(t: i32, c: i32): usize {
   return <usize>(t / c) << 2;
 }
 
 /** Swizzle that spreads the weights loaded from headByte(t, c) over columns t .. t+3: lane l takes the weight of
  *  head (t + l) / c, which lies (t + l) / c - t / c <= 3 floats on. */
 // @ts-ignore: decorator
-@inline function headLanes(t: i32, c: i32): v128 {
+@inline export function headLanes(t: i32, c: i32): v128 {
   const h = t / c;
   let s = i32x4.splat(0x03020100);
   s = i32x4.replace_lane(s, 1, 0x03020100 + 0x04040404 * ((t + 1) / c - h));
@@ -140,7 +140,7 @@ export function gspmm(
 
 /** [sum of a's lanes, of b's, of c's, of d's] (pairwise within each). */
 // @ts-ignore: decorator
-@inline function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
+@inline export function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = f32x4.add(f32x4.shuffle(a, b, 0, 1, 4, 5), f32x4.shuffle(a, b, 2, 3, 6, 7));
   const cd = f32x4.add(f32x4.shuffle(c, d, 0, 1, 4, 5), f32x4.shuffle(c, d, 2, 3, 6, 7));
   return f32x4.add(f32x4.shuffle(ab, cd, 0, 2, 4, 6), f32x4.shuffle(ab, cd, 1, 3, 5, 7));
@@ -149,7 +149,7 @@ export function gspmm(
 /** Adds lane sum v of the 4 columns from byte hb of an entry's heads at o: stores it when those columns start
  *  their head (`first`), else adds it to what the head holds. */
 // @ts-ignore: decorator
-@inline function addToHead(o: usize, hb: usize, first: bool, v: f32): void {
+@inline export function addToHead(o: usize, hb: usize, first: bool, v: f32): void {
   store<f32>(o + hb, first ? v : load<f32>(o + hb) + v);
 }
 

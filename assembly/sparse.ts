@@ -2,6 +2,7 @@
 // module's entry, which also exports the multi-head and softmax kernels.
 
 export { gspmm, sddmmAdd, sddmmDot, sumEntries } from './heads';
+export { gspmmBackwardFused } from './heads-backward';
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
 export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';

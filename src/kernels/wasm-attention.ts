@@ -36,11 +36,16 @@ export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: num
   return [{ job, units: a.rows, balance: a.indptr }];
 }
 
-/** dw = sddmmDot(a, g, x) by rows of A, then dx = A(w)^T g by rows of the transpose; either may be null. */
+/** dw = sddmmDot(a, g, x) by rows of A, then dx = A(w)^T g by rows of the transpose; either may be null. Both, with
+ *  dw in the heap and widths the fused kernel takes: one pass over the transpose (assembly/heads-backward.ts). */
 export function gspmmBackwardPlan(
   s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null,
 ): WasmPhase[] | null {
   if (!float32(w, x, g, dw, dx) || !fits(f, heads)) return null;
+  if (dw && dx && f % 16 === 0 && (f / heads) % 4 === 0 && s.heap?.holds(dw)) {
+    const fused = fusedBackwardPlan(s, a, w, heads, x, g, f, dw, dx);
+    if (fused) return fused;
+  }
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   const transpose = dx ? transposePlacements(a) : null;
   const at = s.layout.place([
@@ -60,6 +65,24 @@ export function gspmmBackwardPlan(
     phases.push({ job, units: a.cols, balance: transpose.t.indptr });
   }
   return phases;
+}
+
+/** The one-pass form; null when dw would not be used in place (its entries are written by rows of the transpose,
+ *  so no thread could copy out a range of them). */
+function fusedBackwardPlan(
+  s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray, dx: FloatArray,
+): WasmPhase[] | null {
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const transpose = transposePlacements(a);
+  const at = s.layout.place([
+    ...transpose.places, copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), copy(g, 0, a.rows * f), room(dw, e0 * heads, e1 * heads),
+    room(dx, 0, a.cols * f),
+  ]);
+  if (!at) return null;
+  const [tIndptr, tIndices, perm, wAt, xAt, gAt, dwAt, dxAt] = at;
+  if (dwAt !== dw.byteOffset + 4 * e0 * heads) return null;
+  const job = wasmJob(s, 'gspmmBackwardFused', [f, heads, tIndptr, tIndices, perm, e0, wAt, xAt, gAt, dwAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
+  return [{ job, units: a.cols, balance: transpose.t.indptr }];
 }
 
 export function gspmmTPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {

@@ -239,3 +239,35 @@ describe('wasm row gather and scatter-add on heap arrays', () => {
     assert.deepEqual(hSums, sums);
   });
 });
+
+describe('the one-pass GSpMM backward (dw in the heap)', () => {
+  it('gives the two-pass bits for every width it takes, whole and split over the transpose\'s rows', () => {
+    const s = freshModule();
+    const plans = wasmPlans(s, true);
+    const rnd = uniform(23);
+    const whole = randomCsr(Float32Array, 70, 45, 10, false, rnd);
+    for (const a of [whole, rowSlice(whole, 6, 64)]) {
+      for (const [heads, c] of [[4, 4], [2, 8], [8, 8], [2, 16], [1, 32], [4, 12], [1, 48], [3, 4]]) {
+        const f = heads * c;
+        const end = a.indptr[a.rows];
+        const what = `heads=${heads} c=${c} e0=${a.indptr[0]}`;
+        const [w, x, g] = [randomArray(Float32Array, end * heads, rnd), randomArray(Float32Array, a.cols * f, rnd), randomArray(Float32Array, a.rows * f, rnd)];
+        const [dw, dx] = [new Float32Array(end * heads), new Float32Array(a.cols * f)];
+        runPhases(plans.gspmmBackward(a, w, heads, x, g, f, dw, dx) as WasmPhase[]);
+        for (const parts of [1, 3]) {
+          const [hdw, hdx] = [inHeapCopy(s, new Float32Array(end * heads)), inHeapCopy(s, new Float32Array(a.cols * f))];
+          const phases = plans.gspmmBackward(a, inHeapCopy(s, w), heads, inHeapCopy(s, x), inHeapCopy(s, g), f, hdw, hdx);
+          assert.ok(phases, `${what}: declined`);
+          const fused = f % 16 === 0 && c % 4 === 0;
+          assert.equal(phases.length === 1 && phases[0].job.kernel === 'gspmmBackwardFused', fused, `${what}: one pass iff the width allows`);
+          for (const p of phases) {
+            const bounds = Array.from({ length: parts + 1 }, (_, t) => Math.round((t * p.units) / parts));
+            for (let t = 0; t < parts; t++) runWasmJob(p.job, bounds[t], bounds[t + 1]);
+          }
+          assert.deepEqual(hdw.subarray(a.indptr[0] * heads), dw.subarray(a.indptr[0] * heads), `${what} parts=${parts}: dw`);
+          assert.deepEqual(hdx, dx, `${what} parts=${parts}: dx`);
+        }
+      }
+    }
+  });
+});
