@@ -11,20 +11,20 @@ import { rowStart } from './rows';
 
 /** Index of entry k's per-entry values: k itself, or perm[k] - p0 over a transpose. */
 // @ts-ignore: decorator
-@inline export function entryOf(perm: usize, p0: i32, k: i32): usize {
+@inline function entryOf(perm: usize, p0: i32, k: i32): usize {
   return <usize>(perm == 0 ? k : load<i32>(perm + (<usize>k << 2)) - p0);
 }
 
 /** Byte offset, within an entry's weights, of the head of column t. */
 // @ts-ignore: decorator
-@inline export function headByte(t: i32, c: i32): usize {
+@inline function headByte(t: i32, c: i32): usize {
   return <usize>(t / c) << 2;
 }
 
 /** Swizzle that spreads the weights loaded from headByte(t, c) over columns t .. t+3: lane l takes the weight of
  *  head (t + l) / c, which lies (t + l) / c - t / c <= 3 floats on. */
 // @ts-ignore: decorator
-@inline export function headLanes(t: i32, c: i32): v128 {
+@inline function headLanes(t: i32, c: i32): v128 {
   const h = t / c;
   let s = i32x4.splat(0x03020100);
   s = i32x4.replace_lane(s, 1, 0x03020100 + 0x04040404 * ((t + 1) / c - h));
@@ -36,11 +36,14 @@ import { rowStart } from './rows';
 /** Columns [t, t + 16) of out row o: the sum over entries [lo, hi) of weights times source rows. The weights of
  *  the four f32x4 columns by `mode`: 4 (c = 4: four heads, one load), 8 (c = 8: two heads), 16 (c a multiple of 16:
  *  one head), 1 (another multiple of 4: a broadcast each) or 0 (any c: a swizzle of the 16 bytes from each f32x4's
- *  first head). */
+ *  first head). With `dmode` >= 0 (gspmmBackwardFused), each gathered source row's dots with the same 16 columns
+ *  of the fixed row xj also go to that entry's dw, stored as dotBlock stores them (dmode 4, 8 or 0). */
 // @ts-ignore: decorator
 @inline function gspmmBlock(
-  mode: i32, lo: i32, hi: i32, t: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, o: usize,
+  mode: i32, dmode: i32, lo: i32, hi: i32, t: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize,
+  o: usize, xj: usize, dw: usize,
 ): void {
+  const tb = <usize>t << 2;
   const h0 = headByte(t, c);
   const h1 = headByte(t + 4, c);
   const h2 = headByte(t + 8, c);
@@ -49,12 +52,22 @@ import { rowStart } from './rows';
   const l1 = headLanes(t + 4, c);
   const l2 = headLanes(t + 8, c);
   const l3 = headLanes(t + 12, c);
+  const dots = dmode >= 0;
+  const f0 = t % c == 0;
+  const f1 = (t + 4) % c == 0;
+  const f2 = (t + 8) % c == 0;
+  const f3 = (t + 12) % c == 0;
+  const y0 = dots ? v128.load(xj + tb) : f32x4.splat(0);
+  const y1 = dots ? v128.load(xj + tb, 16) : y0;
+  const y2 = dots ? v128.load(xj + tb, 32) : y0;
+  const y3 = dots ? v128.load(xj + tb, 48) : y0;
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
   let a2 = f32x4.splat(0);
   let a3 = f32x4.splat(0);
   for (let k = lo; k < hi; k++) {
-    const wk = w + entryOf(perm, p0, k) * wb;
+    const e = entryOf(perm, p0, k);
+    const wk = w + e * wb;
     let w0 = f32x4.splat(0);
     let w1 = w0;
     let w2 = w0;
@@ -82,18 +95,29 @@ import { rowStart } from './rows';
       w2 = i8x16.swizzle(v128.load(wk + h2), l2);
       w3 = i8x16.swizzle(v128.load(wk + h3), l3);
     }
-    const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
-    a0 = f32x4.add(a0, f32x4.mul(w0, v128.load(p)));
-    a1 = f32x4.add(a1, f32x4.mul(w1, v128.load(p, 16)));
-    a2 = f32x4.add(a2, f32x4.mul(w2, v128.load(p, 32)));
-    a3 = f32x4.add(a3, f32x4.mul(w3, v128.load(p, 48)));
+    const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb;
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    const x2 = v128.load(p, 32);
+    const x3 = v128.load(p, 48);
+    a0 = f32x4.add(a0, f32x4.mul(w0, x0));
+    a1 = f32x4.add(a1, f32x4.mul(w1, x1));
+    a2 = f32x4.add(a2, f32x4.mul(w2, x2));
+    a3 = f32x4.add(a3, f32x4.mul(w3, x3));
+    if (dots) {
+      const s = laneSums4(f32x4.mul(y0, x0), f32x4.mul(y1, x1), f32x4.mul(y2, x2), f32x4.mul(y3, x3));
+      storeDots(dmode, dw + e * wb, s, h0, h1, h2, h3, f0, f1, f2, f3);
+    }
   }
-  const ot = o + (<usize>t << 2);
+  const ot = o + tb;
   v128.store(ot, a0);
   v128.store(ot, a1, 16);
   v128.store(ot, a2, 32);
   v128.store(ot, a3, 48);
 }
+
+/** gspmmBlock's dmode for gspmm itself: no dots. */
+const NO_DOTS = -1;
 
 /** Rows [r0, r1) of out = A(w) x: out[i, t] = sum over row i's entries k of w[k', t / c] x[j_k, t], k' = entryOf(k).
  *  Columns 16 at a time in four f32x4 accumulators (as sparse.ts gathers), then 4, then one. */
@@ -109,11 +133,11 @@ export function gspmm(
     const o = out + <usize>i * fb;
     let t = 0;
     for (; t + 16 <= f; t += 16) {
-      if (c == 4) gspmmBlock(4, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
-      else if (c == 8) gspmmBlock(8, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
-      else if (c % 16 == 0) gspmmBlock(16, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
-      else if (c % 4 == 0) gspmmBlock(1, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
-      else gspmmBlock(0, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o);
+      if (c == 4) gspmmBlock(4, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
+      else if (c == 8) gspmmBlock(8, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
+      else if (c % 16 == 0) gspmmBlock(16, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
+      else if (c % 4 == 0) gspmmBlock(1, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
+      else gspmmBlock(0, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
     }
     for (; t + 4 <= f; t += 4) {
       const h0 = headByte(t, c);
@@ -140,7 +164,7 @@ export function gspmm(
 
 /** [sum of a's lanes, of b's, of c's, of d's] (pairwise within each). */
 // @ts-ignore: decorator
-@inline export function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
+@inline function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = f32x4.add(f32x4.shuffle(a, b, 0, 1, 4, 5), f32x4.shuffle(a, b, 2, 3, 6, 7));
   const cd = f32x4.add(f32x4.shuffle(c, d, 0, 1, 4, 5), f32x4.shuffle(c, d, 2, 3, 6, 7));
   return f32x4.add(f32x4.shuffle(ab, cd, 0, 2, 4, 6), f32x4.shuffle(ab, cd, 1, 3, 5, 7));
@@ -149,7 +173,7 @@ export function gspmm(
 /** Adds lane sum v of the 4 columns from byte hb of an entry's heads at o: stores it when those columns start
  *  their head (`first`), else adds it to what the head holds. */
 // @ts-ignore: decorator
-@inline export function addToHead(o: usize, hb: usize, first: bool, v: f32): void {
+@inline function addToHead(o: usize, hb: usize, first: bool, v: f32): void {
   store<f32>(o + hb, first ? v : load<f32>(o + hb) + v);
 }
 
@@ -173,15 +197,24 @@ export function gspmm(
   for (let k = lo; k < hi; k++) {
     const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb;
     const s = laneSums4(f32x4.mul(y0, v128.load(p)), f32x4.mul(y1, v128.load(p, 16)), f32x4.mul(y2, v128.load(p, 32)), f32x4.mul(y3, v128.load(p, 48)));
-    const o = out + <usize>k * ob;
-    if (mode == 4) v128.store(o + h0, s);
-    else if (mode == 8) v128.store64_lane(o + h0, f32x4.add(f32x4.shuffle(s, s, 0, 2, 0, 2), f32x4.shuffle(s, s, 1, 3, 1, 3)), 0);
-    else {
-      addToHead(o, h0, f0, f32x4.extract_lane(s, 0));
-      addToHead(o, h1, f1, f32x4.extract_lane(s, 1));
-      addToHead(o, h2, f2, f32x4.extract_lane(s, 2));
-      addToHead(o, h3, f3, f32x4.extract_lane(s, 3));
-    }
+    storeDots(mode, out + <usize>k * ob, s, h0, h1, h2, h3, f0, f1, f2, f3);
+  }
+}
+
+/** Stores an entry's lane sums s of columns [t, t + 16) at its heads o (h0..h3: the heads' byte offsets of the four
+ *  f32x4s, f0..f3: whether each starts its head): c = 4 (`mode` 4) and c = 8 (`mode` 8) as whole heads at once, else
+ *  each added to its head in column order (addToHead), with the same sums. */
+// @ts-ignore: decorator
+@inline function storeDots(
+  mode: i32, o: usize, s: v128, h0: usize, h1: usize, h2: usize, h3: usize, f0: bool, f1: bool, f2: bool, f3: bool,
+): void {
+  if (mode == 4) v128.store(o + h0, s);
+  else if (mode == 8) v128.store64_lane(o + h0, f32x4.add(f32x4.shuffle(s, s, 0, 2, 0, 2), f32x4.shuffle(s, s, 1, 3, 1, 3)), 0);
+  else {
+    addToHead(o, h0, f0, f32x4.extract_lane(s, 0));
+    addToHead(o, h1, f1, f32x4.extract_lane(s, 1));
+    addToHead(o, h2, f2, f32x4.extract_lane(s, 2));
+    addToHead(o, h3, f3, f32x4.extract_lane(s, 3));
   }
 }
 
@@ -263,6 +296,31 @@ export function sumEntries(r0: i32, r1: i32, heads: i32, indptr: usize, perm: us
       let s = load<f32>(o + b);
       for (let k = lo; k < hi; k++) s += load<f32>(d + entryOf(perm, p0, k) * hb + b);
       store<f32>(o + b, s);
+    }
+  }
+}
+
+/** GSpMM's backward in one pass over the rows [r0, r1) of A's transpose (indptr from 0, entry permutation perm,
+ *  per-entry values from the original's entry p0): dx[j] = the sum of w g[i] over the row's entries (A(w)^T g, as
+ *  gspmm over the transpose sums it) and each entry's dw = x[j] . g[i] per head (as sddmmDot sums it: a product
+ *  x g has the bits of g x), so each gathered row of g serves both; the bits of the two-pass form for any split.
+ *  Widths: f a multiple of 16 and c = f / heads a multiple of 4 (the caller uses the two passes otherwise). */
+export function gspmmBackwardFused(
+  r0: i32, r1: i32, f: i32, heads: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, g: usize, dw: usize, dx: usize,
+): void {
+  const c = f / heads;
+  const fb = <usize>f << 2;
+  const wb = <usize>heads << 2;
+  for (let j = r0; j < r1; j++) {
+    const lo = rowStart(indptr, j, 0);
+    const hi = rowStart(indptr, j + 1, 0);
+    const xj = x + <usize>j * fb;
+    const o = dx + <usize>j * fb;
+    for (let t = 0; t < f; t += 16) {
+      if (c == 4) gspmmBlock(4, 4, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
+      else if (c == 8) gspmmBlock(8, 8, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
+      else if (c % 16 == 0) gspmmBlock(16, 0, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
+      else gspmmBlock(1, 0, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
     }
   }
 }

@@ -24,69 +24,54 @@ import { rowStart } from './rows';
   return s > 0 ? s : s * slope;
 }
 
-/** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi): the row maximum of the logits (GAT's are
- *  stored in out on the way), then their exps less the maximum into out, then the quotients. */
+/** Heads [b / 4, b / 4 + 4) of row ui's softmax over entries [lo, hi), and with `pair` heads [b / 4 + 4, b / 4 + 8)
+ *  too, in the same passes (two exps' long dependency chains overlap; the same operations lane by lane, so the same
+ *  bits): the row maximum of the logits (GAT's are stored in out on the way), then their exps less the maximum into
+ *  out, then the quotients. */
 // @ts-ignore: decorator
-@inline function softmaxGroup(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
-  let mx = f32x4.splat(-Infinity);
-  for (let k = lo; k < hi; k++) {
-    const l = logit4(e, k, hb, b, ui, v, indices, slope);
-    if (e == 0) v128.store(out + <usize>k * hb + b, l);
-    mx = f32x4.pmax(mx, l);
-  }
-  // given logits are read again where they are; GAT's, computed from a gather, were stored in out
-  const src = e != 0 ? e : out;
-  let den = f32x4.splat(0);
-  for (let k = lo; k < hi; k++) {
-    const at = <usize>k * hb + b;
-    const x = exp4(f32x4.sub(v128.load(src + at), mx));
-    v128.store(out + at, x);
-    den = f32x4.add(den, x);
-  }
-  scaleGroup(lo, hi, hb, b, f32x4.div(f32x4.splat(1), f32x4.add(den, f32x4.splat(1e-16))), out);
-}
-
-/** softmaxGroup for heads [b / 4, b / 4 + 8): two groups of four in each pass over the entries, so that two exps'
- *  long dependency chains overlap (the same operations lane by lane: the same bits). */
-// @ts-ignore: decorator
-@inline function softmaxPair(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
+@inline function softmaxGroup(
+  pair: bool, lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize,
+): void {
   let m0 = f32x4.splat(-Infinity);
   let m1 = m0;
   for (let k = lo; k < hi; k++) {
     const l0 = logit4(e, k, hb, b, ui, v, indices, slope);
-    const l1 = logit4(e, k, hb, b + 16, ui, v, indices, slope);
+    const l1 = pair ? logit4(e, k, hb, b + 16, ui, v, indices, slope) : l0;
     if (e == 0) {
       v128.store(out + <usize>k * hb + b, l0);
-      v128.store(out + <usize>k * hb + b, l1, 16);
+      if (pair) v128.store(out + <usize>k * hb + b, l1, 16);
     }
     m0 = f32x4.pmax(m0, l0);
-    m1 = f32x4.pmax(m1, l1);
+    if (pair) m1 = f32x4.pmax(m1, l1);
   }
+  // given logits are read again where they are; GAT's, computed from a gather, were stored in out
   const src = e != 0 ? e : out;
   let d0 = f32x4.splat(0);
   let d1 = d0;
   for (let k = lo; k < hi; k++) {
     const at = <usize>k * hb + b;
     const x0 = exp4(f32x4.sub(v128.load(src + at), m0));
-    const x1 = exp4(f32x4.sub(v128.load(src + at, 16), m1));
     v128.store(out + at, x0);
-    v128.store(out + at, x1, 16);
     d0 = f32x4.add(d0, x0);
-    d1 = f32x4.add(d1, x1);
+    if (pair) {
+      const x1 = exp4(f32x4.sub(v128.load(src + at, 16), m1));
+      v128.store(out + at, x1, 16);
+      d1 = f32x4.add(d1, x1);
+    }
   }
   const inv0 = f32x4.div(f32x4.splat(1), f32x4.add(d0, f32x4.splat(1e-16)));
   const inv1 = f32x4.div(f32x4.splat(1), f32x4.add(d1, f32x4.splat(1e-16)));
   for (let k = lo; k < hi; k++) {
     const at = out + <usize>k * hb + b;
     v128.store(at, f32x4.mul(v128.load(at), inv0));
-    v128.store(at, f32x4.mul(v128.load(at, 16), inv1), 16);
+    if (pair) v128.store(at, f32x4.mul(v128.load(at, 16), inv1), 16);
   }
 }
 
 /** softmaxGroup as a call (for gat-shifted.ts' rare exact rows: inlined there, the exp's constants crowd out the
  *  registers of its entry loop). */
 export function softmaxGroupCall(lo: i32, hi: i32, hb: usize, b: usize, e: usize, ui: usize, v: usize, indices: usize, slope: f32, out: usize): void {
-  softmaxGroup(lo, hi, hb, b, e, ui, v, indices, slope, out);
+  softmaxGroup(false, lo, hi, hb, b, e, ui, v, indices, slope, out);
 }
 
 /** out[k, b / 4 + (0 .. 4)] *= inv for the entries [lo, hi). */
@@ -106,8 +91,8 @@ function softmaxRows(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, indic
     const hi = rowStart(indptr, i + 1, e0);
     const ui = u + <usize>i * hb;
     let b: usize = 0;
-    for (; heads % 8 == 0 && b < hb; b += 32) softmaxPair(lo, hi, hb, b, e, ui, v, indices, slope, out);
-    for (; heads % 4 == 0 && b < hb; b += 16) softmaxGroup(lo, hi, hb, b, e, ui, v, indices, slope, out);
+    for (; heads % 8 == 0 && b < hb; b += 32) softmaxGroup(true, lo, hi, hb, b, e, ui, v, indices, slope, out);
+    for (; heads % 4 == 0 && b < hb; b += 16) softmaxGroup(false, lo, hi, hb, b, e, ui, v, indices, slope, out);
     for (; b < hb; b += 4) {
       let mx: f32 = -Infinity;
       for (let k = lo; k < hi; k++) {

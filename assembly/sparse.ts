@@ -1,8 +1,7 @@
 // WebAssembly SIMD float32 sparse products (AssemblyScript): rows of out = A @ x, with A's values or ones; the
 // module's entry, which also exports the multi-head and softmax kernels.
 
-export { gspmm, sddmmAdd, sddmmDot, sumEntries } from './heads';
-export { gspmmBackwardFused } from './heads-backward';
+export { gspmm, gspmmBackwardFused, sddmmAdd, sddmmDot, sumEntries } from './heads';
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
 export { gatAttentionBackward } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';

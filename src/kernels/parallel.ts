@@ -7,11 +7,10 @@ import { columnSumBlocks, combineColumnSums } from './elementwise.js';
 import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
-import type { FloatArray, Kernels } from './types.js';
+import type { ActivationSpec, FloatArray, Kernels } from './types.js';
 import { runWasmJob, type WasmPhase } from './wasm-job.js';
-import { inHeap } from './wasm-elementwise.js';
 import { wasmPlans } from './wasm-plans.js';
-import { float32, type WasmSparse } from './wasm-sparse.js';
+import { float32, inHeap, type WasmSparse } from './wasm-sparse.js';
 
 export { MIN_WORK };
 
@@ -118,6 +117,8 @@ export function createParallelKernels(
   ): boolean => worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work * cost >= minWork.wasm);
   /** the work worth a split for the kernels whose wasm plans take heap arrays only (row copies, elementwise) */
   const threshold = (...arrays: FloatArray[]): number => (sparse && plans && inHeap(sparse, ...arrays) ? minWork.wasm : minWork.ts);
+  /** the same for an activation kernel, whose wasm plans take relu only */
+  const actThreshold = (act: ActivationSpec, ...arrays: FloatArray[]): number => (act.kind === 'relu' ? threshold(...arrays) : minWork.ts);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
   const evenly = (n: number): number[] => splitEvenly(n, threads);
   const nnz = (a: CsrMatrix): number => a.indptr[a.rows] - a.indptr[0];
@@ -208,11 +209,11 @@ export function createParallelKernels(
       split('applyMask', { mask, scale, g, out }, evenly(n));
     },
     activation(act, n, x, out) {
-      if (!(n >= (act.kind === 'relu' ? threshold(x, out) : minWork.ts) && worth(n, n, x, out))) return base.activation(act, n, x, out);
+      if (!(n >= actThreshold(act, x, out) && worth(n, n, x, out))) return base.activation(act, n, x, out);
       if (!wasm(plans?.activation(act, n, x, out))) split('activation', { act, x, out }, evenly(n));
     },
     activationBackward(act, n, x, y, g, out, scale = 1) {
-      if (!(n >= (act.kind === 'relu' ? threshold(x, g, out) : minWork.ts) && worth(n, n, x, y, g, out))) {
+      if (!(n >= actThreshold(act, x, g, out) && worth(n, n, x, y, g, out))) {
         return base.activationBackward(act, n, x, y, g, out, scale);
       }
       if (!wasm(plans?.activationBackward(act, n, x, y, g, out, scale))) split('activationBackward', { act, x, y, g, out, scale }, evenly(n));

@@ -4,12 +4,7 @@
 import { COLUMN_SUM_ROWS, columnSumBlocks } from './elementwise.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import type { WasmPhase } from './wasm-job.js';
-import { copy, float32, room, wasmJob, type WasmSparse } from './wasm-sparse.js';
-
-/** Whether every array is float32 and in the module's heap. */
-export function inHeap(s: WasmSparse, ...arrays: FloatArray[]): boolean {
-  return float32(...arrays) && s.heap !== null && arrays.every((x) => s.heap?.holds(x));
-}
+import { copy, float32, inHeap, room, wasmJob, type WasmSparse } from './wasm-sparse.js';
 
 /** out[i, :] = x[i, :] + v for the m rows of width n, split by rows. */
 export function addRowVecPlan(s: WasmSparse, m: number, n: number, x: FloatArray, v: FloatArray, out: FloatArray): WasmPhase[] | null {

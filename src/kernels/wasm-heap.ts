@@ -127,11 +127,6 @@ export class WasmHeap {
     return freed;
   }
 
-  /** Bytes of blocks retired but still viewed, waiting to be freed. */
-  retiredBytes(): number {
-    return this.retired.reduce((s, b) => s + b.bytes, 0);
-  }
-
   /** Whether a live block starts at byte `at` (for tests). */
   isLive(at: number): boolean {
     return this.live.has(at);

@@ -21,25 +21,27 @@ export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Ke
 /** The plans on module `s`; `parallel` plans split every phase by output rows (GAT attention's backward then stores
  *  its per-entry terms and sums them by rows of the transpose instead of scattering them). */
 export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
+  /** the plan taking the kernel's own arguments after the module */
+  const on = <A extends unknown[]>(plan: (s: WasmSparse, ...args: A) => WasmPhase[] | null) => (...args: A): WasmPhase[] | null => plan(s, ...args);
   return {
     spmm: (a, x, f, out) => gatherPlan(s, a, a.values, x, f, out),
     spmmBiasActivation: (a, x, f, bias, act, out) => gatherPlan(s, a, a.values, x, f, out, { bias, act }),
-    spmmT: (a, y, f, out) => transposedGatherPlan(s, a, y, f, out),
-    gspmm: (...args) => gspmmPlan(s, ...args),
-    gspmmT: (...args) => gspmmTPlan(s, ...args),
-    sddmmDot: (...args) => sddmmDotPlan(s, ...args),
-    gspmmBackward: (...args) => gspmmBackwardPlan(s, ...args),
-    sddmmAdd: (...args) => sddmmAddPlan(s, ...args),
-    edgeSoftmax: (...args) => edgeSoftmaxPlan(s, ...args),
-    edgeSoftmaxBackward: (...args) => edgeSoftmaxBackwardPlan(s, ...args),
-    gatAttention: (...args) => gatAttentionPlan(s, ...args),
+    spmmT: on(transposedGatherPlan),
+    gspmm: on(gspmmPlan),
+    gspmmT: on(gspmmTPlan),
+    sddmmDot: on(sddmmDotPlan),
+    gspmmBackward: on(gspmmBackwardPlan),
+    sddmmAdd: on(sddmmAddPlan),
+    edgeSoftmax: on(edgeSoftmaxPlan),
+    edgeSoftmaxBackward: on(edgeSoftmaxBackwardPlan),
+    gatAttention: on(gatAttentionPlan),
     gatAttentionBackward: (...args) => gatAttentionBackwardPlan(s, parallel, ...args),
-    gatherRows: (...args) => gatherRowsPlan(s, ...args),
-    scatterAddRows: (...args) => scatterAddRowsPlan(s, ...args),
-    addRowVec: (...args) => addRowVecPlan(s, ...args),
-    activation: (...args) => activationPlan(s, ...args),
-    columnSums: (...args) => columnSumsPlan(s, ...args),
-    activationBackward: (...args) => activationBackwardPlan(s, ...args),
+    gatherRows: on(gatherRowsPlan),
+    scatterAddRows: on(scatterAddRowsPlan),
+    addRowVec: on(addRowVecPlan),
+    activation: on(activationPlan),
+    columnSums: on(columnSumsPlan),
+    activationBackward: on(activationBackwardPlan),
   };
 }
 

@@ -3,8 +3,7 @@
 
 import type { FloatArray } from './types.js';
 import type { WasmPhase } from './wasm-job.js';
-import { inHeap } from './wasm-elementwise.js';
-import { copy, room, wasmJob, type WasmSparse } from './wasm-sparse.js';
+import { copy, inHeap, room, wasmJob, type WasmSparse } from './wasm-sparse.js';
 
 /** Whether every index is in [0, n) (else the plan declines and the TypeScript loop throws, naming the index). */
 function allIn(idx: Int32Array, n: number): boolean {

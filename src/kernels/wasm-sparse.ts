@@ -36,6 +36,11 @@ export function float32(...arrays: Array<FloatArray | null | undefined>): boolea
   return arrays.every((x) => x === null || x === undefined || x instanceof Float32Array);
 }
 
+/** Whether every array is float32 and in the module's heap (a kernel can use them where they are). */
+export function inHeap(s: WasmSparse, ...arrays: FloatArray[]): boolean {
+  return float32(...arrays) && s.heap !== null && arrays.every((x) => s.heap?.holds(x));
+}
+
 /** Elements [lo, hi) of a structure array: kept resident when `a` is a whole matrix (its arrays live on), else copied
  *  (a row slice's indptr is a fresh view on every call). */
 export function structure(a: CsrMatrix, array: Copyable, lo: number, hi: number): Placement {
