@@ -37,7 +37,7 @@ export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: num
 }
 
 /** dw = sddmmDot(a, g, x) by rows of A, then dx = A(w)^T g by rows of the transpose; either may be null. Both, with
- *  dw in the heap and widths the fused kernel takes: one pass over the transpose (assembly/heads-backward.ts). */
+ *  dw in the heap and widths the fused kernel takes: one pass over the transpose (gspmmBackwardFused in assembly/heads.ts). */
 export function gspmmBackwardPlan(
   s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: number, x: FloatArray, g: FloatArray, f: number, dw: FloatArray | null, dx: FloatArray | null,
 ): WasmPhase[] | null {
