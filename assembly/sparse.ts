@@ -87,3 +87,30 @@ export function gather(
     }
   }
 }
+
+/** Rows [j0, j1) of out = A^T y (A's values, or ones), y [rows, f], scattered in entry order: the rows are zeroed,
+ *  then every entry (i, j) with j in [j0, j1) adds val * y[i, :] to out[j, :]. Each output value's terms are added in
+ *  the order the gather over A's transpose adds them (the transpose lists a column's entries by row), from the
+ *  same zero: the same bits, without building the transpose (for a matrix used once). */
+export function scatter(
+  j0: i32, j1: i32, f: i32, rows: i32, e0: i32, indptr: usize, indices: usize, values: usize, y: usize, out: usize,
+): void {
+  const fb = <usize>f << 2;
+  memory.fill(out + <usize>j0 * fb, 0, <usize>(j1 - j0) * fb);
+  for (let i = 0; i < rows; i++) {
+    const lo = rowStart(indptr, i, e0);
+    const hi = rowStart(indptr, i + 1, e0);
+    const yi = y + <usize>i * fb;
+    for (let k = lo; k < hi; k++) {
+      const at = <usize>k << 2;
+      const j = load<i32>(indices + at);
+      if (j < j0 || j >= j1) continue;
+      const s = valueAt(values, at);
+      const v = f32x4.splat(s);
+      const o = out + <usize>j * fb;
+      let t: usize = 0;
+      for (; t + 16 <= fb; t += 16) v128.store(o + t, f32x4.add(v128.load(o + t), f32x4.mul(v, v128.load(yi + t))));
+      for (; t < fb; t += 4) store<f32>(o + t, load<f32>(o + t) + s * load<f32>(yi + t));
+    }
+  }
+}

@@ -151,6 +151,12 @@ export function permuteEntries<T extends Float32Array | Float64Array>(values: T,
   return out;
 }
 
+/** m's transpose when it is known without work: m itself when flagged symmetric, else the one transposeCached
+ *  built, else null. */
+export function knownTranspose(m: CsrMatrix): CsrMatrix | null {
+  return m.symmetric ? m : (transposeCache.get(m) ?? null);
+}
+
 /** The transpose of m, cached per matrix object: backward passes multiply by A^T every step, and a row-wise
  *  gather over A^T is faster than scattering through A. */
 export function transposeCached(m: CsrMatrix): CsrMatrix {

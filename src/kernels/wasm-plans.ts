@@ -26,7 +26,7 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
   return {
     spmm: (a, x, f, out) => gatherPlan(s, a, a.values, x, f, out),
     spmmBiasActivation: (a, x, f, bias, act, out) => gatherPlan(s, a, a.values, x, f, out, { bias, act }),
-    spmmT: on(transposedGatherPlan),
+    spmmT: (...args) => transposedGatherPlan(s, parallel, ...args),
     gspmm: on(gspmmPlan),
     gspmmT: on(gspmmTPlan),
     sddmmDot: on(sddmmDotPlan),

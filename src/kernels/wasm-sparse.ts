@@ -1,7 +1,8 @@
 // WebAssembly SIMD sparse kernels (source: assembly/sparse.ts and the files it exports from): the module, its
-// self-test, and the SpMM plans (A @ x, its fused bias + activation, and A^T y as a gather over the cached transpose).
+// self-test, and the SpMM plans (A @ x, its fused bias + activation, and A^T y: a gather over the cached transpose
+// or a scatter).
 
-import { transposeCached, type CsrMatrix } from '../graph/csr.js';
+import { knownTranspose, transposeCached, type CsrMatrix } from '../graph/csr.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { runPhases, type WasmJob, type WasmRange, type WasmPhase } from './wasm-job.js';
 import { WasmHeap } from './wasm-heap.js';
@@ -89,11 +90,30 @@ export function gatherPlan(
   return [{ job, units: a.rows, balance: a.indptr }];
 }
 
-/** out = A^T y with A's values (or ones), by rows of A's cached transpose. */
-export function transposedGatherPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+/** Outputs of at most this many values (1 MiB, within the L2 cache) take the scatter on one thread when A's
+ *  transpose is not known yet. */
+export const SCATTER_MAX_OUTPUT = 1 << 18;
+
+/** out = A^T y with A's values (or ones): by rows of A's transpose (built once and cached), or, on one thread
+ *  (`parallel` false) for a small output while no transpose is known, by a scatter through A's entries (the same
+ *  bits; a matrix used once then never pays for its transpose). */
+export function transposedGatherPlan(s: WasmSparse, parallel: boolean, a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
   if (!float32(y, out, a.values)) return null;
-  const t = transposeCached(a);
+  const known = knownTranspose(a);
+  if (!known && !parallel && a.cols * f <= SCATTER_MAX_OUTPUT) return scatterPlan(s, a, y, f, out);
+  const t = known ?? transposeCached(a);
   return gatherPlan(s, t, t.values, y, f, out);
+}
+
+/** out = A^T y scattered through A's entries in entry order, on the calling thread. */
+function scatterPlan(s: WasmSparse, a: CsrMatrix, y: FloatArray, f: number, out: FloatArray): WasmPhase[] | null {
+  if (y.length < a.rows * f) return null;
+  const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
+  const at = s.layout.place([...csrPlacements(a), a.values && structure(a, a.values, e0, e1), copy(y, 0, a.rows * f), room(out, 0, a.cols * f)]);
+  if (!at) return null;
+  const [indptr, indices, values, input, output] = at;
+  const job = wasmJob(s, 'scatter', [f, a.rows, e0, indptr, indices, values, input, output], [{ at: output, array: out, width: f }]);
+  return [{ job, units: a.cols, calling: true }];
 }
 
 /** A 3 x 4 matrix with an empty row and a repeated column, times small integers (exact in float32). */

@@ -78,11 +78,16 @@ export function selectRows(m: CsrMatrix, rows: Int32Array): CsrMatrix {
   }
   const indices = new Int32Array(indptr[rows.length]);
   const values = m.values ? new (m.values.constructor as Float64ArrayConstructor)(indices.length) : undefined;
+  // element loops, not subarray + set: a row holds a handful of entries, and a view per row costs more than its copy
   for (let r = 0; r < rows.length; r++) {
-    const lo = m.indptr[rows[r]];
     const hi = m.indptr[rows[r] + 1];
-    indices.set(m.indices.subarray(lo, hi), indptr[r]);
-    if (values && m.values) values.set(m.values.subarray(lo, hi), indptr[r]);
+    for (let k = m.indptr[rows[r]], d = indptr[r]; k < hi; k++, d++) indices[d] = m.indices[k];
+  }
+  if (values && m.values) {
+    for (let r = 0; r < rows.length; r++) {
+      const hi = m.indptr[rows[r] + 1];
+      for (let k = m.indptr[rows[r]], d = indptr[r]; k < hi; k++, d++) values[d] = m.values[k];
+    }
   }
   return { rows: rows.length, cols: m.cols, indptr, indices, values };
 }

@@ -1,7 +1,8 @@
 // Parameter initialisers (Glorot, PyTorch's default Linear init, constants), all drawing from an explicit Rng.
 
 import type { Rng } from '../graph/rng.js';
-import { allocate, parameter, type DType, type Tensor } from '../tensor/tensor.js';
+import { lastingArray } from '../tensor/arena.js';
+import { parameter, type DType, type Tensor } from '../tensor/tensor.js';
 
 /** Uniform(-a, a) with a = sqrt(6 / (fanIn + fanOut)) (PyG's glorot). */
 export function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng, dtype: DType): Tensor {
@@ -15,14 +16,14 @@ export function torchLinearDefault(shape: number[], fanIn: number, rng: Rng, dty
 
 export function uniform(shape: number[], bound: number, rng: Rng, dtype: DType): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = allocate(dtype, size);
+  const data = lastingArray(dtype, size);
   for (let i = 0; i < size; i++) data[i] = (rng.next() * 2 - 1) * bound;
   return parameter(data, shape);
 }
 
 export function constant(shape: number[], value: number, dtype: DType): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  const data = allocate(dtype, size);
+  const data = lastingArray(dtype, size);
   data.fill(value);
   return parameter(data, shape);
 }

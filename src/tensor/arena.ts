@@ -40,6 +40,19 @@ function arrayHeap(dtype: 'float32' | 'float64'): WasmHeap | null {
   return heapArraysEnabled() && dtype === 'float32' ? (loadWasmSparse()?.heap ?? null) : null;
 }
 
+/** A zeroed array for a value that outlives every step (a parameter): float32 arrays of at least MIN_SIZE values
+ *  come from the heap when it has room (the wasm kernels then read them in place instead of copying them in on every
+ *  call), and the block is freed once the array is garbage-collected; else newArray's. */
+export function lastingArray(dtype: 'float32' | 'float64', size: number): FloatArray {
+  const heap = size >= MIN_SIZE ? arrayHeap(dtype) : null;
+  const block = heap?.allocate(size);
+  if (!heap || !block) return newArray(dtype, size);
+  const a = heap.view(block, size);
+  if (!block.fresh) a.fill(0);
+  heap.retire(block);
+  return a;
+}
+
 /** Retires the heap blocks an arena still owned once the arena is collected. */
 const orphans = new FinalizationRegistry<{ heap: WasmHeap; blocks: Set<HeapBlock> }>(({ heap, blocks }) => {
   for (const b of blocks) heap.retire(b);

@@ -1,6 +1,6 @@
 // The backward rule of every primitive, in one table typed over the primitive list (a missing rule does not compile).
 
-import { transposeCached } from '../graph/csr.js';
+import { knownTranspose, transposeCached, type CsrMatrix } from '../graph/csr.js';
 import { getKernels } from '../kernels/backend.js';
 import { expMinus } from '../kernels/exp.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
@@ -57,6 +57,19 @@ function activationGrad(act: ActivationSpec, x: Tensor, out: Tensor, g: FloatArr
   const d = overwrittenLike(out);
   getKernels().activationBackward(act, d.length, x.data, out.data, g, d, scale);
   return [d];
+}
+
+const usedOnce = new WeakSet<CsrMatrix>();
+
+/** d = A^T g: a gather over A's transpose from A's second backward pass on (built then, and cached), and before
+ *  that the kernels' spmmT, which for a small product scatters through A instead: a matrix used once (a sampled
+ *  subgraph, dropout's fresh values of a sparse input) never pays for a transpose. */
+function transposedProduct(a: CsrMatrix, g: FloatArray, f: number, d: FloatArray): void {
+  let t = knownTranspose(a);
+  if (!t && usedOnce.has(a)) t = transposeCached(a);
+  if (t) return getKernels().spmm(t, g, f, d);
+  usedOnce.add(a);
+  getKernels().spmmT(a, g, f, d);
 }
 
 export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
@@ -172,7 +185,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   },
   spmm: ({ inputs: [x], attrs: { a } }, out, g) => {
     const d = overwrittenLike(x);
-    getKernels().spmm(transposeCached(a), g, out.cols, d);
+    transposedProduct(a, g, out.cols, d);
     return [d];
   },
   // act(z) > 0 exactly when z > 0 (see the attrs), so out stands in for the pre-activation z nobody kept
@@ -180,7 +193,7 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
   spmmBiasActivation: ({ inputs: [x, bias], attrs: { a, act, dropScale } }, out, g, needs) => {
     const [dz] = activationGrad(act, out, out, g, dropScale);
     let dx: FloatArray | null = null;
-    if (needs[0]) getKernels().spmm(transposeCached(a), dz, out.cols, (dx = overwrittenLike(x)));
+    if (needs[0]) transposedProduct(a, dz, out.cols, (dx = overwrittenLike(x)));
     return [dx, needs[1] ? columnSums(dz, out.cols, like(bias)) : null];
   },
   // both gradients in one kernel call (which the wasm and parallel kernels compute as gathers over A's transpose)

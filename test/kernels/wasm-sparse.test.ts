@@ -40,6 +40,36 @@ describe('wasm SpMM', () => {
     }
   });
 
+  it('scatters A^T y through A with the bits of the gather over its transpose (one thread, no transpose known yet)', () => {
+    const parallel = wasmPlans(wasm(), true);
+    for (const weighted of [true, false]) {
+      const whole = randomCsr(Float32Array, 50, 40, 8, weighted, rnd);
+      // a repeated column in a row, an empty row and signed zeros among the values
+      const dup: CsrMatrix = {
+        rows: 3, cols: 4, indptr: Int32Array.of(0, 3, 3, 6), indices: Int32Array.of(1, 1, 3, 0, 1, 1),
+        values: weighted ? Float32Array.of(-0, 2.5, 1e-30, -3, 0, -0) : undefined,
+      };
+      for (const matrix of [whole, slice(whole, 5, 44), dup]) {
+        for (const f of [1, 3, 4, 16, 17, 64]) {
+          const a = { ...matrix }; // a new matrix object: no transpose cached for it
+          const y = randomArray(Float32Array, a.rows * f, rnd);
+          if (matrix === dup) y.fill(-0, 0, f);
+          const scattered = new Float32Array(a.cols * f).fill(NaN);
+          const gathered = new Float32Array(a.cols * f).fill(NaN);
+          const [phase] = plans.spmmT(a, y, f, scattered)!;
+          assert.equal(phase.job.kernel, 'scatter', 'no transpose is known: a scatter');
+          runPhases([phase]);
+          const [byRows] = parallel.spmmT(a, y, f, gathered)!; // parallel plans gather over the transpose
+          assert.equal(byRows.job.kernel, 'gather');
+          runPhases([byRows]);
+          const what = `f=${f} weighted=${weighted} e0=${a.indptr[0]} rows=${a.rows}`;
+          assert.deepEqual(new Uint32Array(scattered.buffer), new Uint32Array(gathered.buffer), what);
+          assert.equal(plans.spmmT(a, y, f, scattered)![0].job.kernel, 'gather', `${what}: a known transpose is used`);
+        }
+      }
+    }
+  });
+
   it('computes and copies out only the output rows of the range it is given', () => {
     const a = randomCsr(Float32Array, 30, 20, 6, true, rnd);
     const f = 20;

@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Arena, arenaCapacity, withArena } from '../../src/tensor/arena.js';
+import { Arena, arenaCapacity, lastingArray, withArena } from '../../src/tensor/arena.js';
+import { useHeapArrays } from '../../src/kernels/wasm-heap.js';
 import { allocate, allocateOverwritten } from '../../src/tensor/tensor.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
 
@@ -140,6 +141,35 @@ describe('Arena', () => {
       heap.collect();
     }
     assert.equal(heap.isLive(at), false, 'the block is free again');
+  });
+
+  it('puts lasting (parameter) arrays in the heap, zeroed even in reused memory, and frees them once collected', async () => {
+    const heap = loadWasmSparse()?.heap;
+    assert.ok(heap, 'the wasm kernels load');
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    withArena(new Arena(), () => allocate('float32', 9000).fill(7)); // dirty memory for the next block
+    const at = (() => {
+      const a = lastingArray('float32', 9000);
+      assert.ok(heap.holds(a), 'a float32 parameter of 9000 values lives in the heap');
+      assert.ok(a.every((v) => v === 0), 'zeroed');
+      return a.byteOffset;
+    })();
+    assert.ok(!heap.holds(lastingArray('float32', 100)), 'a small one does not');
+    assert.ok(!heap.holds(lastingArray('float64', 9000)), 'nor a float64 one');
+    useHeapArrays(false);
+    try {
+      assert.ok(!heap.holds(lastingArray('float32', 9000)), 'nor any with heap arrays off');
+    } finally {
+      useHeapArrays(true);
+    }
+    for (let round = 0; round < 5 && heap.isLive(at); round++) {
+      await tick();
+      gc();
+      await tick();
+      heap.collect();
+    }
+    assert.equal(heap.isLive(at), false, 'the block is free once the array is collected');
   });
 
   it('drops every pooled array on release', () => {

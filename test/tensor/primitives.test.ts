@@ -5,8 +5,9 @@ import { describe, it } from 'node:test';
 import {
   addRowVec, batchNorm, gatScores, dropout, edgeSoftmax, elu, exp, gatAttention, gatherRows, gspmm, layerNorm, leakyRelu, log, logSoftmax,
   matmul, mul, mulRowVec, nllLoss, PRIMITIVES, relu, reshape, scale, scatterAddRows, sddmmAdd, spmm, spmmBiasActivation, sub, add, sum,
-  Tensor, type Primitive,
+  backward, parameter, Tensor, type Primitive,
 } from '../../src/tensor/index.js';
+import { knownTranspose, type CsrMatrix } from '../../src/graph/csr.js';
 import { selectRows } from '../../src/nn/graph-context.js';
 import { gradcheck, randomLeaf } from '../helpers/gradcheck.js';
 import { csrFromEdges, SMALL_EDGES } from '../helpers/graphs.js';
@@ -123,6 +124,20 @@ describe('forward values', () => {
     }
     assert.ok(Math.abs(kept / x.size - 0.7) < 0.02, `kept fraction ${kept / x.size}`);
   });
+  it('spmm\'s backward scatters through a matrix on its first pass and gathers over its transpose, cached, from the second on: the same bits', () => {
+    for (const values of [Float32Array, Float64Array]) {
+      const a: CsrMatrix = { ...A_ROWS, values: A_ROWS.values && values.from(A_ROWS.values) };
+      const grads = [1, 2, 3].map((pass) => {
+        const x = parameter(values.from(randomLeaf([12, 5], 7).data), [12, 5]);
+        backward(sum(mul(spmm(a, x), Tensor.fromArray(randomLeaf([4, 5], 8).data, [4, 5], x.dtype))));
+        assert.equal(knownTranspose(a) !== null, pass > 1, `${values.name} pass ${pass}: a transpose is cached from the second pass on`);
+        return new Uint8Array(x.grad!.data.buffer, x.grad!.data.byteOffset, x.grad!.data.byteLength).slice();
+      });
+      assert.deepEqual(grads[1], grads[0], `${values.name}: scatter and gather agree bit for bit`);
+      assert.deepEqual(grads[2], grads[0], values.name);
+    }
+  });
+
   it('spmmBiasActivation has the bits of spmm, addRowVec and the activation in float32 and float64', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       const x = Tensor.fromArray(randomLeaf([12, 5], 6).data, [12, 5], dtype);
