@@ -1,7 +1,7 @@
 // The memory-bound kernel cases of bench:kernels: for each kernel of the Kernels interface, how to call it on a graph
 // and the minimal bytes it must move (the byte model GB/s is computed from).
 
-import type { CsrMatrix } from '../../src/graph/csr.js';
+import { transposeCached, type CsrMatrix } from '../../src/graph/csr.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import type { HeapBlock } from '../../src/kernels/wasm-heap.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
@@ -130,6 +130,8 @@ const csrBytes = (a: CsrMatrix, withValues: boolean): number => 4 * (a.rows + 1)
 
 const RELU: ActivationSpec = { kind: 'relu' };
 
+const withTranspose = (a: CsrMatrix): CsrMatrix => (transposeCached(a), a);
+
 /** SpMM, its transpose, and relu(A x + b) fused and by three kernels, on the weighted matrix `a` (e.g. GCN-normalised
  *  A + I). */
 export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCase[] {
@@ -137,7 +139,8 @@ export function spmmCases(a: CsrMatrix, widths: number[], o: Operands): SparseCa
   const gather = (f: number): number => csrBytes(a, true) + 4 * nnz * f + 4 * a.rows * f;
   return widths.flatMap((f) => [
     { kernel: 'spmm', width: f, heads: 1, bytes: gather(f), run: (k: Kernels) => k.spmm(a, o.x, f, o.out) },
-    { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, run: (k: Kernels) => k.spmmT(a, o.y, f, o.out) },
+    // with the transpose cached, as training's backward passes have it from a matrix's second use on
+    { kernel: 'spmmT', width: f, heads: 1, bytes: csrBytes(a, true) + 4 * nnz * f + 4 * a.cols * f, run: (k: Kernels) => k.spmmT(withTranspose(a), o.y, f, o.out) },
     {
       kernel: 'spmmBiasActivation', width: f, heads: 1, bytes: gather(f),
       run: (k: Kernels) => k.spmmBiasActivation(a, o.x, f, o.u, RELU, o.out),

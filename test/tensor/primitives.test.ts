@@ -126,7 +126,8 @@ describe('forward values', () => {
   });
   it('spmm\'s backward scatters through a matrix on its first pass and gathers over its transpose, cached, from the second on: the same bits', () => {
     for (const values of [Float32Array, Float64Array]) {
-      const a: CsrMatrix = { ...A_ROWS, values: A_ROWS.values && values.from(A_ROWS.values) };
+      const weighted = selectRows(A, ROWS);
+      const a: CsrMatrix = { ...weighted, values: values.from(weighted.values ?? []) };
       const grads = [1, 2, 3].map((pass) => {
         const x = parameter(values.from(randomLeaf([12, 5], 7).data), [12, 5]);
         backward(sum(mul(spmm(a, x), Tensor.fromArray(randomLeaf([4, 5], 8).data, [4, 5], x.dtype))));
