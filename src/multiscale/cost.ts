@@ -1,6 +1,7 @@
 // Cost accounting of a training run, per level and in total: estimated FLOPs of dense and of sparse kernels, nodes
 // and edges touched, wall time, estimated tensor bytes and sampled resident memory per level, and the process's peak.
 
+import { gcnAggregatesFirst } from '../nn/layers/gcn-conv.js';
 import type { ModelConfig } from '../nn/models.js';
 import { SparseInput, type NodeInput } from '../tensor/compose.js';
 import { layerWidths, peakRssMb } from '../train/memory.js';
@@ -86,7 +87,7 @@ function addTransform(f: Flops, x: NodeInput | null, n: number, inW: number, out
  *  GEMM 2 * rows * in * out, plus elementwise work per value (constants above). Sparse: a product with CSR features
  *  2 * nnz(rows) * out; propagation 2 * entries * width over the adjacency rows computed (GCN and GAT add a self
  *  loop per row, SAGE and GIN do not); GAT attention per entry and head. Per architecture:
- *  GCN  x W (all nodes), then A (x W) on the rows, + bias;
+ *  GCN  x W (all nodes), then A (x W) on the rows, + bias; or (A x) W on the rows where GCNConv aggregates first;
  *  SAGE x W_l (all nodes), A (x W_l) + bias on the rows, plus x_rows W_r;
  *  GIN  x W_1 (all nodes; again for the rows' own term when rows are given), (1 + eps) scale, A (x W_1), sum, bias
  *       and ReLU at width max(out, hidden), then W_2 + bias on the rows;
@@ -126,6 +127,10 @@ export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: Int32
       f.sparse += 2 * entriesOf(g, rows, false) * hid;
       // (1 + eps) scale, sum with the aggregate, bias, ReLU; then the second map and its bias
       f.dense += (2 + BIAS_FLOPS + ACTIVATION_FLOPS) * r * hid + 2 * r * hid * out + BIAS_FLOPS * r * out;
+    } else if (c.kind === 'gcn' && !(input instanceof SparseInput) && gcnAggregatesFirst(n, r, entriesOf(g, rows, true), inW, lastLayer ? c.outDim : c.hidden)) {
+      out = lastLayer ? c.outDim : c.hidden;
+      f.sparse += 2 * entriesOf(g, rows, true) * inW;
+      f.dense += 2 * r * inW * out + BIAS_FLOPS * r * out;
     } else {
       out = lastLayer ? c.outDim : c.hidden;
       addTransform(f, input, n, inW, out);

@@ -129,7 +129,7 @@ export class GNN extends Module {
   /** Graph layer l alone: convolution (for `rows` only, when given), then norm, activation and dropout unless it is
    *  the last convolution of a model without a linear head. */
   layer(l: number, h: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
-    return this.aggregateLayer(l, this.convs[l].transform(h), ctx, rows);
+    return this.aggregateLayer(l, this.convs[l].transform(h, ctx, rows), ctx, rows);
   }
 
   /** Graph layer l from its convolution's transform of the layer input (see GraphConv.transform): aggregation for

@@ -53,6 +53,19 @@ export function lastingArray(dtype: 'float32' | 'float64', size: number): FloatA
   return a;
 }
 
+/** `x` where the wasm kernels can read it in place: x itself when it is a heap array or no arena hands out heap
+ *  arrays now, else a copy in the active arena (for an input that several kernel calls of one scope read, e.g. a
+ *  layer's input aggregated chunk by chunk, which each call would otherwise copy into the kernels' memory). */
+export function inKernelMemory(x: FloatArray): FloatArray {
+  const heap = x instanceof Float32Array ? arrayHeap('float32') : null;
+  const arena = activeArena(x.length);
+  if (!heap || !arena || heap.holds(x)) return x;
+  const copy = arena.take('float32', x.length, false);
+  if (!heap.holds(copy)) return x;
+  copy.set(x);
+  return copy;
+}
+
 /** Retires the heap blocks an arena still owned once the arena is collected. */
 const orphans = new FinalizationRegistry<{ heap: WasmHeap; blocks: Set<HeapBlock> }>(({ heap, blocks }) => {
   for (const b of blocks) heap.retire(b);

@@ -68,7 +68,7 @@ export function layerwiseEvaluator(data: PreparedData, chunk = 16384): Evaluator
       let h: NodeInput = data.x;
       for (let l = 0; l < model.convs.length; l++) {
         const input = h;
-        const transformed = withArena(transformArena, () => model.convs[l].transform(input));
+        const transformed = withArena(transformArena, () => model.convs[l].transform(input, data.ctx));
         let next: Tensor | null = null;
         for (let start = 0; start < n; start += chunk) {
           // a fresh view each time: GraphContext caches row slices per rows array, and keeping one per chunk would

@@ -150,6 +150,10 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
     if (stop) break;
   }
   const end = loop.finish(loop.startEpoch + epochTimes.length, loop.runStepS);
+  // the last step's gradients are the only arena arrays still held: drop them and give the arena's memory back now
+  // (inference after training needs the heap room; waiting for the collector left it full)
+  optimizer.zeroGrad();
+  trainArena.release(true);
   return {
     ...end, epochsRun: epochTimes.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };

@@ -1,16 +1,17 @@
 // Every layer's gradients (input and parameters) against central finite differences in float64.
 
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../../src/graph/rng.js';
 import { GraphContext } from '../../src/nn/graph-context.js';
 import { GATConv } from '../../src/nn/layers/gat-conv.js';
-import { GCNConv } from '../../src/nn/layers/gcn-conv.js';
+import { GCNConv, gcnAggregatesFirst } from '../../src/nn/layers/gcn-conv.js';
 import { GINConv } from '../../src/nn/layers/gin-conv.js';
 import { Linear } from '../../src/nn/layers/linear.js';
 import { BatchNorm, LayerNorm } from '../../src/nn/layers/norm.js';
 import { SAGEConv } from '../../src/nn/layers/sage-conv.js';
 import type { Module } from '../../src/nn/module.js';
-import type { Tensor } from '../../src/tensor/index.js';
+import { SparseInput, type Tensor } from '../../src/tensor/index.js';
 import { gradcheck, randomLeaf } from '../helpers/gradcheck.js';
 import { csrFromEdges, SMALL_EDGES } from '../helpers/graphs.js';
 
@@ -36,6 +37,15 @@ describe('layer gradients match finite differences', () => {
     const l = new GCNConv(5, 3, opts());
     checkModule(l, (x) => l.aggregateActivated(l.transform(x), ctx, { kind: 'elu', alpha: 1 }, rows));
   });
+  it('GCNConv aggregating first (3 -> 5: A x is narrower than x W)', () => {
+    const l = new GCNConv(3, 5, opts());
+    assert.equal(l.transform(randomLeaf([12, 3], 4), ctx).xw, null, 'aggregates first');
+    checkModule(l, (x) => l.forward(x, ctx), 3);
+  });
+  it('GCNConv aggregating first on output rows only, with a fused elu', () => {
+    const l = new GCNConv(3, 5, opts());
+    checkModule(l, (x) => l.aggregateActivated(l.transform(x, ctx, rows), ctx, { kind: 'elu', alpha: 1 }, rows), 3);
+  });
   it('SAGEConv', () => { const l = new SAGEConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx)); });
   it('SAGEConv on output rows only', () => { const l = new SAGEConv(5, 3, opts()); checkModule(l, (x) => l.forward(x, ctx, rows)); });
   it('GATConv with concatenated heads', () => { const l = new GATConv(5, 2, { heads: 3, ...opts() }).eval(); checkModule(l, (x) => l.forward(x, ctx)); });
@@ -45,4 +55,26 @@ describe('layer gradients match finite differences', () => {
   });
   it('GINConv with a trainable eps', () => { const l = new GINConv(5, 3, { hidden: 4, trainEps: true, eps: 0.3, ...opts() }); checkModule(l, (x) => l.forward(x, ctx)); });
   it('GINConv on output rows only', () => { const l = new GINConv(5, 3, { hidden: 4, ...opts() }); checkModule(l, (x) => l.forward(x, ctx, rows)); });
+});
+
+describe('GCNConv multiplies in the cheaper order', () => {
+  it('aggregates first when the input is narrower, or when few rows of a wide output are computed; else transforms first', () => {
+    // all 100k rows, 2M entries: in < out aggregates first, in >= out transforms first
+    assert.equal(gcnAggregatesFirst(100_000, 100_000, 2_000_000, 100, 256), true);
+    assert.equal(gcnAggregatesFirst(100_000, 100_000, 2_000_000, 256, 256), false);
+    assert.equal(gcnAggregatesFirst(100_000, 100_000, 2_000_000, 256, 47), false);
+    // a mini-batch's last layer on 4k of 100k rows (88k entries): 47 classes aggregate first, 10 do not
+    assert.equal(gcnAggregatesFirst(100_000, 4_000, 88_000, 256, 47), true);
+    assert.equal(gcnAggregatesFirst(100_000, 4_000, 88_000, 256, 10), false);
+  });
+
+  it('gives the same layer either way, and a sparse input is always transformed first', () => {
+    const l = new GCNConv(3, 5, { rng: new Rng(2), dtype: 'float64' });
+    const x = randomLeaf([12, 3], 5);
+    const first = l.forward(x, ctx, rows);
+    const other = l.aggregate({ x, xw: l.lin.forward(x) }, ctx, rows);
+    first.data.forEach((v, i) => assert.ok(Math.abs(v - other.data[i]) < 1e-12, `value ${i}: ${v} vs ${other.data[i]}`));
+    const sparse = new SparseInput(csrFromEdges(12, 3, [[0, 1], [2, 0], [5, 2]]));
+    assert.notEqual(l.transform(sparse, ctx).xw, null);
+  });
 });

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Arena, arenaCapacity, lastingArray, withArena } from '../../src/tensor/arena.js';
+import { Arena, arenaCapacity, inKernelMemory, lastingArray, withArena } from '../../src/tensor/arena.js';
 import { useHeapArrays } from '../../src/kernels/wasm-heap.js';
 import { allocate, allocateOverwritten } from '../../src/tensor/tensor.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
@@ -170,6 +170,21 @@ describe('Arena', () => {
       heap.collect();
     }
     assert.equal(heap.isLive(at), false, 'the block is free once the array is collected');
+  });
+
+  it('copies an ordinary input into the active arena\'s heap once, and leaves heap arrays and arena-less calls alone', () => {
+    const heap = loadWasmSparse()?.heap;
+    assert.ok(heap, 'the wasm kernels load');
+    const x = Float32Array.from({ length: 20000 }, (_, i) => i * 0.5);
+    assert.equal(inKernelMemory(x), x, 'no arena: unchanged');
+    withArena(new Arena(), () => {
+      const copy = inKernelMemory(x);
+      assert.ok(copy !== x && heap.holds(copy), 'a heap copy');
+      assert.deepEqual(copy, x);
+      assert.equal(inKernelMemory(copy), copy, 'a heap array is used as it is');
+      const f64 = new Float64Array(20000);
+      assert.equal(inKernelMemory(f64), f64, 'float64 stays');
+    });
   });
 
   it('drops every pooled array on release', () => {

@@ -14,8 +14,10 @@ export abstract class GraphConv<T = unknown> extends Module {
   abstract readonly outDim: number;
 
   /** The node-wise part of the layer (x W and the like): the same map for every node, computed for ALL nodes of
-   *  x. Layer-wise inference computes it once per layer and then aggregates chunk by chunk. */
-  abstract transform(x: NodeInput): T;
+   *  x. Layer-wise inference computes it once per layer and then aggregates chunk by chunk. `ctx` and `rows` say,
+   *  when known, which rows aggregate() will be asked for (a layer may then choose a cheaper order; any rows it is
+   *  then asked for are still right). */
+  abstract transform(x: NodeInput, ctx?: GraphContext, rows?: Int32Array): T;
 
   /** The rest of the layer from transform(x): aggregation over the graph for every node, or only for `rows` (in
    *  that order) when given. */
@@ -31,6 +33,6 @@ export abstract class GraphConv<T = unknown> extends Module {
   /** The layer for every node, or only for `rows` (the last layer of a mini-batch needs its output nodes only).
    *  x always holds every node of the context. */
   forward(x: NodeInput, ctx: GraphContext, rows?: Int32Array): Tensor {
-    return this.aggregate(this.transform(x), ctx, rows);
+    return this.aggregate(this.transform(x, ctx, rows), ctx, rows);
   }
 }
