@@ -56,6 +56,7 @@ export function formatDatasetInfo(i: DatasetInfo): string {
 export function formatBackend(b: BackendInfo): string {
   const lines = [`kernels  ${b.kernels}`, `gemm     ${b.gemm}`];
   if (b.blasThreads !== undefined) lines.push(`threads  ${b.blasThreads} (${b.blasThreadsSource ?? 'default'})`);
+  if (b.blasThreadTimeout !== undefined) lines.push(`spin     ${b.blasThreadTimeout}`);
   if (b.blasUnavailable) lines.push(`blas     not in use: ${b.blasUnavailable}`);
   if (b.wasmUnavailable) lines.push(`wasm     not in use: ${b.wasmUnavailable}`);
   lines.push(`spmm     ${b.spmm}${b.spmmUnavailable ? ` (wasm SpMM not in use: ${b.spmmUnavailable})` : ''}`);

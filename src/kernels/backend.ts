@@ -79,6 +79,8 @@ export interface BackendInfo {
   blasThreads?: number;
   /** where blasThreads came from: an environment variable, or 'default' (all cores) */
   blasThreadsSource?: string;
+  /** OPENBLAS_THREAD_TIMEOUT of the native BLAS and who set it */
+  blasThreadTimeout?: string;
   /** why native BLAS is not in use, when it is not (not installed, disabled, self-test failed) */
   blasUnavailable?: string;
   /** why the WebAssembly GEMM is not in use when the GEMM fell back to TypeScript */
@@ -106,6 +108,7 @@ export function describeBackend(): BackendInfo {
     info.gemm = `${blas.library} (nblas)`;
     info.blasThreads = blas.threads;
     info.blasThreadsSource = blas.threadsSource;
+    info.blasThreadTimeout = `OPENBLAS_THREAD_TIMEOUT=${blas.threadTimeout} (${blas.threadTimeoutSource})`;
     return info;
   }
   const wasm = blas === null ? loadWasmGemm() : null;

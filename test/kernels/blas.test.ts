@@ -35,18 +35,24 @@ describe('native BLAS GEMM', () => {
 
 describe('backend selection', () => {
   const backendUrl = new URL('../../src/kernels/backend.js', import.meta.url).href;
-  function describeIn(env: Record<string, string>): { gemm: string; blasThreads?: number; blasUnavailable?: string } {
+  type Described = { gemm: string; blasThreads?: number; blasUnavailable?: string; blasThreadTimeout?: string };
+  function describeIn(env: Record<string, string>): Described {
     const code = `import(${JSON.stringify(backendUrl)}).then((m) => console.log(JSON.stringify(m.describeBackend())))`;
     const out = execFileSync(process.execPath, ['-e', code], {
       env: { ...process.env, ...env }, cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8',
     });
-    return JSON.parse(out) as { gemm: string; blasThreads?: number; blasUnavailable?: string };
+    return JSON.parse(out) as Described;
   }
 
   it('falls back to the TypeScript GEMM when FASTGNN_BLAS=0', () => {
     const info = describeIn({ FASTGNN_BLAS: '0' });
     assert.equal(info.gemm, 'typescript');
     assert.equal(info.blasUnavailable, 'disabled by FASTGNN_BLAS=0');
+  });
+
+  it('lets OpenBLAS\'s threads sleep at once unless the environment says otherwise', { skip }, () => {
+    assert.equal(describeIn({ OPENBLAS_THREAD_TIMEOUT: '' }).blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=4 (fastgnn default)');
+    assert.equal(describeIn({ OPENBLAS_THREAD_TIMEOUT: '20' }).blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=20 (environment)');
   });
 
   it('passes FASTGNN_BLAS_THREADS on to the BLAS thread count', { skip }, () => {
