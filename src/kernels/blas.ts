@@ -72,13 +72,18 @@ export function loadBlas(): NativeBlas | null {
     process.env.OPENBLAS_NUM_THREADS = threadsWanted; // read by OpenBLAS when the library is loaded below
   }
   const threadTimeoutSource = process.env.OPENBLAS_THREAD_TIMEOUT ? 'environment' : 'fastgnn default';
-  process.env.OPENBLAS_THREAD_TIMEOUT ||= DEFAULT_BLAS_THREAD_TIMEOUT; // read by OpenBLAS when it is loaded
+  const threadTimeout = process.env.OPENBLAS_THREAD_TIMEOUT || DEFAULT_BLAS_THREAD_TIMEOUT;
   let mod: Partial<NblasModule>;
   try {
+    // read by OpenBLAS when it is loaded; set for the load only, so that child processes (the PyTorch reference of
+    // bench:parity among them) see the environment they were given
+    process.env.OPENBLAS_THREAD_TIMEOUT = threadTimeout;
     mod = createRequire(import.meta.url)('nblas') as Partial<NblasModule>;
   } catch (e) {
     unavailable = `nblas not installed or not built (${firstLine(e)})`;
     return null;
+  } finally {
+    if (threadTimeoutSource !== 'environment') delete process.env.OPENBLAS_THREAD_TIMEOUT;
   }
   const { sgemm, dgemm } = mod;
   if (typeof sgemm !== 'function' || typeof dgemm !== 'function') {
@@ -102,7 +107,7 @@ export function loadBlas(): NativeBlas | null {
     binding: 'nblas',
     threads,
     threadsSource,
-    threadTimeout: process.env.OPENBLAS_THREAD_TIMEOUT,
+    threadTimeout,
     threadTimeoutSource,
     gemm: (g) => nativeGemm(native, g),
   };

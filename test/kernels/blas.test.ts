@@ -35,9 +35,9 @@ describe('native BLAS GEMM', () => {
 
 describe('backend selection', () => {
   const backendUrl = new URL('../../src/kernels/backend.js', import.meta.url).href;
-  type Described = { gemm: string; blasThreads?: number; blasUnavailable?: string; blasThreadTimeout?: string };
+  type Described = { gemm: string; blasThreads?: number; blasUnavailable?: string; blasThreadTimeout?: string; envAfter: string | null };
   function describeIn(env: Record<string, string>): Described {
-    const code = `import(${JSON.stringify(backendUrl)}).then((m) => console.log(JSON.stringify(m.describeBackend())))`;
+    const code = `import(${JSON.stringify(backendUrl)}).then((m) => console.log(JSON.stringify({ ...m.describeBackend(), envAfter: process.env.OPENBLAS_THREAD_TIMEOUT ?? null })))`;
     const out = execFileSync(process.execPath, ['-e', code], {
       env: { ...process.env, ...env }, cwd: fileURLToPath(new URL('.', import.meta.url)), encoding: 'utf8',
     });
@@ -51,8 +51,12 @@ describe('backend selection', () => {
   });
 
   it('lets OpenBLAS\'s threads sleep at once unless the environment says otherwise', { skip }, () => {
-    assert.equal(describeIn({ OPENBLAS_THREAD_TIMEOUT: '' }).blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=4 (fastgnn default)');
-    assert.equal(describeIn({ OPENBLAS_THREAD_TIMEOUT: '20' }).blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=20 (environment)');
+    const byDefault = describeIn({ OPENBLAS_THREAD_TIMEOUT: '' });
+    assert.equal(byDefault.blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=4 (fastgnn default)');
+    assert.equal(byDefault.envAfter, null, 'set for the load only: child processes do not inherit it');
+    const given = describeIn({ OPENBLAS_THREAD_TIMEOUT: '20' });
+    assert.equal(given.blasThreadTimeout, 'OPENBLAS_THREAD_TIMEOUT=20 (environment)');
+    assert.equal(given.envAfter, '20');
   });
 
   it('passes FASTGNN_BLAS_THREADS on to the BLAS thread count', { skip }, () => {
