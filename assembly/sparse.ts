@@ -8,6 +8,7 @@ export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 export { gatherRows, scatterAddRows } from './row-copies';
 export { addRowVec, columnSumBlocks, combineColumnSums, relu, reluBackward } from './elementwise';
+export { applyMask, dropoutChunks } from './dropout';
 
 import { rowStart } from './rows';
 

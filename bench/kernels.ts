@@ -14,7 +14,7 @@ import { GraphContext } from '../src/nn/graph-context.js';
 import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
 import { argFlag, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
-import { allocateOperands, BYTE_MODEL, freeOperands, type OperandPlace, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
+import { allocateOperands, BYTE_MODEL, byteMask, freeOperands, type OperandPlace, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
 /* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] [-- --operands heap|ordinary] (--large adds a 1M-node
@@ -95,7 +95,7 @@ function elementwiseRows(bounds: Bounds): KernelRow[] {
   const [rows, width] = [200_000, 256];
   const n = rows * width;
   const o = allocateOperands(rows, 0, width, width, operandPlace());
-  const mask = new Uint8Array(new SharedArrayBuffer(n));
+  const mask = byteMask(n, operandPlace());
   const seed = Int32Array.of(1, 2, 3, 4);
   getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
   const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };

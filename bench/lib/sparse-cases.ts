@@ -91,6 +91,12 @@ function float32Array(n: number, place: OperandPlace): Float32Array {
   return a;
 }
 
+/** A byte mask of n values where a training step's is (ops.ts takes it from the arena: the bytes of a float32 array). */
+export function byteMask(n: number, place: OperandPlace): Uint8Array {
+  const words = float32Array(Math.ceil(n / 4), place);
+  return new Uint8Array(words.buffer, words.byteOffset, n);
+}
+
 function sharedFilled(n: number, seed: number, place: OperandPlace): Float32Array {
   const a = float32Array(n, place);
   let s = seed;

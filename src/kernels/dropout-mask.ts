@@ -24,11 +24,9 @@ export function chunkCount(n: number): number {
 export function dropoutChunks(
   n: number, p: number, scale: number, seed: Int32Array, c0: number, c1: number, mask: Uint8Array, x?: FloatArray, out?: FloatArray,
 ): void {
-  let bits = 1;
-  while (bits < 16 && !Number.isInteger(p * 2 ** bits)) bits *= 2;
+  const { bits, threshold } = decisionBits(p);
   const per = 32 / bits;
   const field = (1 << bits) - 1;
-  const threshold = Math.round(p * 2 ** bits);
   // 1 or 2 bits: four decisions (a nibble or a byte of the draw) become a word of the mask through a table, 3x faster
   const words = bits <= 2 && mask.byteOffset % 4 === 0 ? new Int32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
   const table = fourDecisions(bits, field, threshold);
@@ -62,6 +60,14 @@ export function dropoutChunks(
     }
     if (x && out) applyMask(x, out, mask, scale, lo, hi);
   }
+}
+
+/** The bits of a draw each keep decision takes (the fewest of 1, 2, 4, 8, 16 in which p is exact, else 16) and the
+ *  field value from which a value is kept (round(p 2^bits)). */
+export function decisionBits(p: number): { bits: number; threshold: number } {
+  let bits = 1;
+  while (bits < 16 && !Number.isInteger(p * 2 ** bits)) bits *= 2;
+  return { bits, threshold: Math.round(p * 2 ** bits) };
 }
 
 /** The mask word (byte k = decision k, little-endian as Node's machines are) of every value of four `bits`-bit

@@ -117,6 +117,9 @@ export function createParallelKernels(
   ): boolean => worth(work, units, ...arrays) && (!plans || !float32(values, ...arrays) || work * cost >= minWork.wasm);
   /** the work worth a split for the kernels whose wasm plans take heap arrays only (row copies, elementwise) */
   const threshold = (...arrays: FloatArray[]): number => (sparse && plans && inHeap(sparse, ...arrays) ? minWork.wasm : minWork.ts);
+  /** the same for dropout and its mask apply, whose wasm plans take a heap mask (byte array) too */
+  const maskThreshold = (mask: Uint8Array, ...arrays: Array<FloatArray | undefined>): number =>
+    sparse?.heap && plans && [mask, ...arrays].every((a) => !a || sparse.heap?.holds(a)) && float32(...arrays) ? minWork.wasm : minWork.ts;
   /** the same for an activation kernel, whose wasm plans take relu only */
   const actThreshold = (act: ActivationSpec, ...arrays: FloatArray[]): number => (act.kind === 'relu' ? threshold(...arrays) : minWork.ts);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);
@@ -201,12 +204,12 @@ export function createParallelKernels(
     },
     dropout(n, p, scale, seed, mask, x, out) {
       const chunks = chunkCount(n);
-      if (!worth(n, chunks, mask, x, out)) return base.dropout(n, p, scale, seed, mask, x, out);
-      split('dropout', { n, p, scale, seed, mask, x, out }, evenly(chunks));
+      if (!(n >= maskThreshold(mask, x, out) && worth(n, chunks, mask, x, out))) return base.dropout(n, p, scale, seed, mask, x, out);
+      if (!wasm(plans?.dropout(n, p, scale, seed, mask, x, out))) split('dropout', { n, p, scale, seed, mask, x, out }, evenly(chunks));
     },
     applyMask(n, mask, scale, g, out) {
-      if (!worth(n, n, mask, g, out)) return base.applyMask(n, mask, scale, g, out);
-      split('applyMask', { mask, scale, g, out }, evenly(n));
+      if (!(n >= maskThreshold(mask, g, out) && worth(n, n, mask, g, out))) return base.applyMask(n, mask, scale, g, out);
+      if (!wasm(plans?.applyMask(n, mask, scale, g, out))) split('applyMask', { mask, scale, g, out }, evenly(n));
     },
     activation(act, n, x, out) {
       if (!(n >= actThreshold(act, x, out) && worth(n, n, x, out))) return base.activation(act, n, x, out);

@@ -7,6 +7,7 @@ import {
   sddmmAddPlan, sddmmDotPlan,
 } from './wasm-attention.js';
 import type { WasmPhase } from './wasm-job.js';
+import { applyMaskPlan, dropoutPlan } from './wasm-dropout.js';
 import { activationBackwardPlan, activationPlan, addRowVecPlan, columnSumsPlan } from './wasm-elementwise.js';
 import { gatherRowsPlan, scatterAddRowsPlan } from './wasm-rows.js';
 import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse.js';
@@ -14,7 +15,7 @@ import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse
 export type PlannedKernel =
   | 'spmm' | 'spmmBiasActivation' | 'spmmT' | 'gspmm' | 'gspmmT' | 'sddmmDot' | 'gspmmBackward' | 'sddmmAdd' | 'edgeSoftmax'
   | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward' | 'gatherRows' | 'scatterAddRows' | 'addRowVec' | 'activation'
-  | 'columnSums' | 'activationBackward';
+  | 'columnSums' | 'activationBackward' | 'dropout' | 'applyMask';
 
 export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
 
@@ -42,6 +43,8 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
     activation: on(activationPlan),
     columnSums: on(columnSumsPlan),
     activationBackward: on(activationBackwardPlan),
+    dropout: on(dropoutPlan),
+    applyMask: on(applyMaskPlan),
   };
 }
 
