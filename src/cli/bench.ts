@@ -84,7 +84,7 @@ export function benchTable(rows: MethodSummary[], seeds: number): string {
 
 /** Child `fastgnn train` arguments for one run. */
 function childArgs(f: BenchFlags, method: MethodName, seed: number, report: string): string[] {
-  const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery'] : []);
+  const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery', 'probeEvery'] : []);
   if (f.patience === undefined && METHODS[method].training.patience === undefined) args.push('--patience', '100');
   for (const { key, flag } of METHOD_FLAGS) {
     const v = f[key];
@@ -126,6 +126,7 @@ export function benchCommand(): Command {
     .option('--patience <n>', 'early stopping patience in evaluations (default: each method\'s own, else 100)', intAtLeast(1))
     .option('--split-seed <n>', 'seed of a random split, the same for every run (default 0)', intAtLeast(0))
     .option('--eval-every <n>', 'mini-batch methods: epochs between evaluations', intAtLeast(1))
+    .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch (time to target only)', intAtLeast(1))
     .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']));
   addModelTrainingOptions(cmd);
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);

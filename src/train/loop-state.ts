@@ -156,6 +156,12 @@ export class LoopTracker {
     return overTimeLimit(this.runStepS, this.opts.timeLimitS);
   }
 
+  /** Records a probe's validation accuracy `secondsIntoEpoch` of training steps into the current epoch (the
+   *  time-to-target record only). */
+  probe(secondsIntoEpoch: number, valAcc: number): void {
+    this.valHistory.push([this.stepTimeS + secondsIntoEpoch, valAcc]);
+  }
+
   /** Records the evaluation of `epoch`. One on the evaluation cadence feeds early stopping and the scheduler. One off
    *  it (only ever a run's last: its final epoch, or the one that reached the time limit) is reported, and its weights
    *  win if they are the best, but it leaves the state a resumed run continues untouched, since an uninterrupted run

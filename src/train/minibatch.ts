@@ -34,6 +34,9 @@ export type Evaluator = (model: GNN) => NodeLogits;
 export interface MiniBatchOptions extends LoopOptions {
   /** evaluate every this many epochs, counted from epoch 0 (default 1); a run's last epoch is always evaluated */
   evalEvery?: number;
+  /** also measure validation accuracy after every this many batches inside an epoch, for the time-to-target record
+   *  (valHistory) only: no early stopping or scheduler step, evaluation time excluded, so training is unchanged */
+  probeEvery?: number;
   onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
 }
 
@@ -101,6 +104,10 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new Error(`epochs must be a positive integer, got ${opts.epochs}`);
   const evalEvery = opts.evalEvery ?? 1;
   if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new Error(`evalEvery must be a positive integer, got ${evalEvery}`);
+  const probeEvery = opts.probeEvery ?? 0;
+  if (opts.probeEvery !== undefined && (!Number.isInteger(probeEvery) || probeEvery < 1)) {
+    throw new Error(`probeEvery must be a positive integer, got ${opts.probeEvery}`);
+  }
   const loop = new LoopTracker(model, opts);
   const { optimizer } = loop;
   const history: MiniBatchResult['history'] = [];
@@ -116,6 +123,7 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
     let correct = 0;
     let count = 0;
     let steps = 0;
+    let probeMs = 0; // probe evaluations inside the epoch: not training time
     for (const mb of source.batches(epoch)) {
       const s = trainStep(model, optimizer, mb, trainArena);
       if (s.count === 0) continue;
@@ -123,10 +131,17 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
       correct += s.correct;
       count += s.count;
       steps++;
+      if (probeEvery > 0 && steps % probeEvery === 0) {
+        const p0 = performance.now();
+        const out = withArena(evalArena, () => evaluate(model));
+        loop.probe((p0 - e0 - probeMs) / 1000, logitsAccuracy(out, split.val, labels).acc);
+        model.train();
+        probeMs += performance.now() - p0;
+      }
     }
     if (steps === 0) throw new Error('no batch of this epoch had a labelled output node');
     if (performance.now() - e0 > GC_AFTER_MS) collectGarbage(); // inside the timed epoch: its cost is training's
-    const epochMs = performance.now() - e0;
+    const epochMs = performance.now() - e0 - probeMs;
     epochTimes.push(epochMs);
     loop.addStep(epochMs);
     const trainLoss = lossSum / steps;

@@ -54,6 +54,8 @@ export interface TrainReport {
   batches_per_epoch: number;
   /** epochs between evaluations */
   eval_every: number;
+  /** batches between probe evaluations inside an epoch (val_history only), or null */
+  probe_every: number | null;
   seed: number;
   /** first epoch of this run (> 0 when resumed from a checkpoint) */
   start_epoch: number;

@@ -66,6 +66,9 @@ export interface RunOptions extends Partial<TrainingConfig> {
   inference?: InferenceKind;
   /** evaluate every n epochs (mini-batch methods; default 1) */
   evalEvery?: number;
+  /** also measure validation accuracy every n batches inside an epoch, for the time to target only (mini-batch
+   *  methods; training is unchanged) */
+  probeEvery?: number;
   /** reuse the batches of this cache file (written by runPreprocess / `fastgnn preprocess`) */
   batches?: string;
   /** also time the other inference (IBMB batched vs layer-wise) after training; default true */
@@ -373,7 +376,7 @@ function trainFull(s: Setup, onEpoch: EpochCallback): Trained {
   return { ...r, preprocessTimeS: 0, batchesPerEpoch: 1, inference: 'full', evaluator: fullGraphEvaluator(s.data), ibmbBatches: null };
 }
 
-async function trainBatched(s: Setup, evalEvery: number, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
+async function trainBatched(s: Setup, evalEvery: number, probeEvery: number | undefined, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
   const t0 = performance.now();
   const train = await trainBatchesOf(s);
   let ibmb = s.cache ? s.cache.evalBatches : null;
@@ -384,13 +387,16 @@ async function trainBatched(s: Setup, evalEvery: number, inference: InferenceKin
     ? batchedEvaluator(cacheBatches(ibmb!, data), data.ctx.numNodes, data.numClasses)
     : inference === 'layerwise' ? layerwiseEvaluator(data) : fullGraphEvaluator(data);
   const preprocessTimeS = buildSeconds(s, t0);
-  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery, resume: s.resume ?? undefined, onEpoch });
+  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery, probeEvery, resume: s.resume ?? undefined, onEpoch });
   return { ...r, preprocessTimeS, batchesPerEpoch, inference, evaluator, ibmbBatches: ibmb };
 }
 
 /** Runs one training job and returns its report (also written to `opts.report` if set). */
 export async function runTraining(given: RunOptions): Promise<TrainReport> {
-  if (given.multiscale !== undefined) return runMultiscaleTraining(given, setUp);
+  if (given.multiscale !== undefined) {
+    if (given.probeEvery !== undefined) throw new RunOptionError('probeEvery', 'applies to mini-batch methods only, not to --multiscale');
+    return runMultiscaleTraining(given, setUp);
+  }
   const s = await setUp(given);
   const { dataset, training, config, split, data, method } = s;
   const startEpoch = s.resume?.epoch ?? 0;
@@ -403,6 +409,7 @@ export async function runTraining(given: RunOptions): Promise<TrainReport> {
   const opts: RunOptions = { ...given, inference, evalEvery };
   if (method === 'full' && inference !== 'full') throw new RunOptionError('inference', `full-batch training evaluates the whole graph each epoch: expected 'full', got '${inference}'`);
   if (method === 'full' && evalEvery !== 1) throw new RunOptionError('evalEvery', 'applies to mini-batch methods only; full-batch training evaluates every epoch');
+  if (method === 'full' && opts.probeEvery !== undefined) throw new RunOptionError('probeEvery', 'applies to mini-batch methods only; full-batch training has one batch an epoch');
   opts.onStart?.({ dataset, split, model: config, training, startEpoch, layout: data.layout, method });
 
   const log = opts.log === undefined ? null : new MetricsLog(opts.log, { mode: s.resumed ? 'append' : 'truncate' });
@@ -412,7 +419,7 @@ export async function runTraining(given: RunOptions): Promise<TrainReport> {
   };
   let result: Trained;
   try {
-    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, evalEvery, inference, onEpoch);
+    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, evalEvery, opts.probeEvery, inference, onEpoch);
   } catch (e) {
     throw asRunError(e);
   } finally {
