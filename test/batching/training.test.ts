@@ -60,3 +60,24 @@ test('fixed sampled batches replayed in the maximising order learn Cora, reprodu
   assert.ok(a.valAcc > 0.6 && b.valAcc > 0.6, `val acc ${a.valAcc}, ${b.valAcc} (chance ${CHANCE})`);
   assert.deepEqual(run(fixedBatchSource(cached, 'sample', cora.labels, cora.numClasses, 3), 20), b);
 });
+
+test('probe evaluations inside an epoch add time-to-target points and leave training unchanged', () => {
+  const train = (probeEvery?: number) => {
+    const s = neighborSamplingBatches(data.ctx, split.train, { batchSize: 35, fanouts: [10, 10] }, new Rng(4));
+    const model = new GNN(defaultModelConfig('gcn', cora.features.cols, cora.numClasses), 0);
+    const r = trainMiniBatch(model, sampledBatchSource(s.epoch, data), evaluate, cora.labels, split, { ...OPTS, epochs: 6, probeEvery });
+    return { r, weights: model.parameters().map((p) => Array.from(p.data)) };
+  };
+  const plain = train();
+  const probed = train(2); // 4 batches an epoch (140 / 35): probes after the 2nd and the 4th
+  assert.deepEqual(probed.weights, plain.weights, 'the same weights');
+  assert.deepEqual(probed.r.history.map((h) => h.trainLoss), plain.r.history.map((h) => h.trainLoss), 'the same losses');
+  assert.equal(plain.r.valHistory.length, 2, 'epochs 5 and 6 evaluated (evalEvery 5, and the last)');
+  assert.equal(probed.r.valHistory.length, 2 + 6 * 2, 'plus two probes an epoch');
+  const times = probed.r.valHistory.map(([t]) => t);
+  assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]), `probe times in order: ${times.join(', ')}`);
+  assert.ok(times[times.length - 1] <= probed.r.trainTimeS + 1e-9, 'no point after the training time');
+  assert.throws(() => trainMiniBatch(new GNN(defaultModelConfig('gcn', cora.features.cols, cora.numClasses), 0),
+    sampledBatchSource(neighborSamplingBatches(data.ctx, split.train, { batchSize: 35, fanouts: [10, 10] }, new Rng(4)).epoch, data),
+    evaluate, cora.labels, split, { ...OPTS, probeEvery: 0 }), /probeEvery must be a positive integer, got 0/);
+});

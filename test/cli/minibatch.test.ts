@@ -150,6 +150,9 @@ describe('impossible method options', () => {
       [['--method', 'ibmb-batch', '--inference-topk', '8'], /^fastgnn train: --inference-topk: does not apply to method 'ibmb-batch'/],
       [['--method', 'neighbor', '--topk', '4'], /^fastgnn train: --topk: does not apply to method 'neighbor' \(only to ibmb-node, shadow-ppr\)$/],
       [['--method', 'full', '--eval-every', '2'], /^fastgnn train: --eval-every: applies to mini-batch methods only/],
+      [['--method', 'full', '--probe-every', '2'], /^fastgnn train: --probe-every: applies to mini-batch methods only; full-batch training has one batch an epoch$/],
+      [['--multiscale', 'coarse-to-fine', '--probe-every', '2'], /^fastgnn train: --probe-every: applies to mini-batch methods only, not to --multiscale$/],
+      [['--method', 'neighbor', '--probe-every', '0'], /--probe-every.*'0' is invalid\. Expected a positive integer/],
       [['--method', 'full', '--inference', 'ibmb'], /^fastgnn train: --inference: full-batch training evaluates the whole graph/],
       [['--method', 'bogus'], /--method.*'bogus' is invalid/],
     ];
