@@ -206,6 +206,8 @@ export class Session {
 
   finish(): MultiscaleResult {
     if (this.stopper.bestEpoch >= 0) this.stopper.restoreBest(this.model);
+    this.optimizer.zeroGrad(); // the last step's gradients are the arena's only arrays still held (see minibatch.ts)
+    this.trainArena.release(true);
     return {
       epochsRun: this.epoch, bestEpoch: this.stopper.bestEpoch, valAcc: this.stopper.bestValue, testAcc: this.testAtBest,
       trainTimeS: this.trainS, wallS: (performance.now() - this.t0) / 1000, history: this.history,

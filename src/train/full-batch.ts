@@ -129,6 +129,8 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     if (stop) break;
   }
   const end = loop.finish(loop.startEpoch + history.length, (performance.now() - t0) / 1000);
+  optimizer.zeroGrad(); // the last step's gradients are the arena's only arrays still held (see minibatch.ts)
+  trainArena.release(true);
   return {
     ...end, epochsRun: history.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };

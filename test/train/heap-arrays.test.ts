@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { generateSynthetic } from '../../src/graph/generate.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
 import { defaultModelConfig, GNN, type ModelKind } from '../../src/nn/models.js';
-import { useHeapArrays } from '../../src/tensor/arena.js';
+import { Arena, useHeapArrays } from '../../src/tensor/arena.js';
 import { trainFullBatch } from '../../src/train/full-batch.js';
 import { prepareData } from '../../src/train/prepare.js';
 
@@ -35,5 +35,20 @@ describe('arrays in the wasm heap', () => {
       assert.deepEqual(inHeap.losses, ordinary.losses, `${kind}: losses`);
       assert.deepEqual(inHeap.weights, ordinary.weights, `${kind}: weights`);
     }
+  });
+
+  it('give the training arena\'s memory back when training ends (inference after training needs the room)', () => {
+    const released: boolean[] = [];
+    const original = Arena.prototype.release;
+    Arena.prototype.release = function (this: Arena, invalidate = false): void {
+      released.push(invalidate);
+      original.call(this, invalidate);
+    };
+    try {
+      run('gcn', true);
+    } finally {
+      Arena.prototype.release = original;
+    }
+    assert.deepEqual(released, [true], 'one arena released, its arrays invalidated');
   });
 });
