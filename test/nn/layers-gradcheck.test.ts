@@ -11,7 +11,7 @@ import { Linear } from '../../src/nn/layers/linear.js';
 import { BatchNorm, LayerNorm } from '../../src/nn/layers/norm.js';
 import { SAGEConv } from '../../src/nn/layers/sage-conv.js';
 import type { Module } from '../../src/nn/module.js';
-import { SparseInput, type Tensor } from '../../src/tensor/index.js';
+import { noGrad, SparseInput, type Tensor } from '../../src/tensor/index.js';
 import { gradcheck, randomLeaf } from '../helpers/gradcheck.js';
 import { csrFromEdges, SMALL_EDGES } from '../helpers/graphs.js';
 
@@ -66,6 +66,18 @@ describe('GCNConv multiplies in the cheaper order', () => {
     // a mini-batch's last layer on 4k of 100k rows (88k entries): 47 classes aggregate first, 10 do not
     assert.equal(gcnAggregatesFirst(100_000, 4_000, 88_000, 256, 47), true);
     assert.equal(gcnAggregatesFirst(100_000, 4_000, 88_000, 256, 10), false);
+  });
+
+  it('gives the same values without a tape (inference: bias and activation in place on the product)', () => {
+    const l = new GCNConv(3, 5, { rng: new Rng(3), dtype: 'float64' });
+    l.bias.data.forEach((_, i) => (l.bias.data[i] = 0.1 * (i - 2))); // a bias that matters
+    const x = randomLeaf([12, 3], 6);
+    for (const act of [{ kind: 'relu' }, { kind: 'elu', alpha: 1 }] as const) {
+      const taped = l.aggregateActivated(l.transform(x, ctx), ctx, act);
+      const inPlace = noGrad(() => l.aggregateActivated(l.transform(x, ctx), ctx, act));
+      assert.equal(inPlace.node, null, 'nothing recorded');
+      taped.data.forEach((v, i) => assert.ok(Math.abs(v - inPlace.data[i]) < 1e-15, `${act.kind} value ${i}: ${v} vs ${inPlace.data[i]}`));
+    }
   });
 
   it('gives the same layer either way, and a sparse input is always transformed first', () => {

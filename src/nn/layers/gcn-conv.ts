@@ -4,7 +4,9 @@ import type { CsrMatrix } from '../../graph/csr.js';
 import type { Rng } from '../../graph/rng.js';
 import type { ActivationSpec } from '../../kernels/types.js';
 import { SparseInput, type NodeInput } from '../../tensor/compose.js';
+import { getKernels } from '../../kernels/backend.js';
 import { addRowVec, spmm, spmmBiasActivation, type DropoutSpec } from '../../tensor/ops.js';
+import { isGradEnabled } from '../../tensor/tape.js';
 import { inKernelMemory } from '../../tensor/arena.js';
 import { Tensor, type DType } from '../../tensor/tensor.js';
 import { constant } from '../init.js';
@@ -82,12 +84,23 @@ export class GCNConv extends GraphConv<GcnTransformed> {
     const a = this.adjacency(ctx, rows);
     if (t.xw) return spmmBiasActivation(a, t.xw, this.bias, act, drop);
     const z = this.lin.forward(spmm(a, t.x as Tensor));
+    // without a tape (inference) z is the GEMM's fresh output that nothing else holds: bias and activation in place,
+    // so a whole-graph pass holds one output of the layer, not two
+    if (!isGradEnabled() && !(drop && drop.p !== 0)) return biasActivationInPlace(z, this.bias, act);
     return spmmBiasActivation(identity(z.rows), z, this.bias, act, drop);
   }
 
   private adjacency(ctx: GraphContext, rows?: Int32Array): CsrMatrix {
     return rows ? ctx.adjacencyRows('gcn', rows) : ctx.adjacency('gcn');
   }
+}
+
+/** z = act(z + bias) in place (no tape records it). */
+function biasActivationInPlace(z: Tensor, bias: Tensor, act: ActivationSpec): Tensor {
+  const k = getKernels();
+  k.addRowVec(z.rows, z.cols, z.data, bias.data, z.data);
+  k.activation(act, z.size, z.data, z.data);
+  return z;
 }
 
 /** Stored entries of `rows` of m (all of them when undefined). */
