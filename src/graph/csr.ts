@@ -24,6 +24,14 @@ export function nnz(m: CsrMatrix): number {
   return m.indptr[m.rows];
 }
 
+/** Stored entries of the rows `rows` of m (all of them when undefined). */
+export function rowEntries(m: Pick<CsrMatrix, 'rows' | 'indptr'>, rows?: Int32Array): number {
+  if (rows === undefined) return m.indptr[m.rows] - m.indptr[0];
+  let e = 0;
+  for (const r of rows) e += m.indptr[r + 1] - m.indptr[r];
+  return e;
+}
+
 /** Checks the structural invariants of a CSR matrix and throws an error naming `what` and the broken field. */
 export function validateCsr(m: CsrMatrix, what = 'CSR matrix'): void {
   if (!Number.isInteger(m.rows) || m.rows < 0 || !Number.isInteger(m.cols) || m.cols < 0) {

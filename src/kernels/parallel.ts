@@ -119,7 +119,7 @@ export function createParallelKernels(
   const threshold = (...arrays: FloatArray[]): number => (sparse && plans && inHeap(sparse, ...arrays) ? minWork.wasm : minWork.ts);
   /** the same for dropout and its mask apply, whose wasm plans take a heap mask (byte array) too */
   const maskThreshold = (mask: Uint8Array, ...arrays: Array<FloatArray | undefined>): number =>
-    sparse?.heap && plans && [mask, ...arrays].every((a) => !a || sparse.heap?.holds(a)) && float32(...arrays) ? minWork.wasm : minWork.ts;
+    (sparse?.heap?.holds(mask) ? threshold(...arrays.filter((a): a is FloatArray => a !== undefined)) : minWork.ts);
   /** the same for an activation kernel, whose wasm plans take relu only */
   const actThreshold = (act: ActivationSpec, ...arrays: FloatArray[]): number => (act.kind === 'relu' ? threshold(...arrays) : minWork.ts);
   const byRows = (a: CsrMatrix): number[] => splitRows(a.indptr, a.rows, threads);

@@ -1,6 +1,7 @@
 // Cost accounting of a training run, per level and in total: estimated FLOPs of dense and of sparse kernels, nodes
 // and edges touched, wall time, estimated tensor bytes and sampled resident memory per level, and the process's peak.
 
+import { rowEntries } from '../graph/csr.js';
 import { gcnAggregatesFirst } from '../nn/layers/gcn-conv.js';
 import type { ModelConfig } from '../nn/models.js';
 import { SparseInput, type NodeInput } from '../tensor/compose.js';
@@ -69,10 +70,7 @@ function bytesPerValue(data: WorkInput): number {
 
 /** Stored entries of the rows `rows` (all rows when undefined) of a CSR matrix, plus one per row with self loops. */
 function entriesOf(m: { rows: number; indptr: Int32Array }, rows: Int32Array | undefined, selfLoops: boolean): number {
-  if (rows === undefined) return m.indptr[m.rows] + (selfLoops ? m.rows : 0);
-  let e = selfLoops ? rows.length : 0;
-  for (const r of rows) e += m.indptr[r + 1] - m.indptr[r];
-  return e;
+  return rowEntries(m, rows) + (selfLoops ? (rows?.length ?? m.rows) : 0);
 }
 
 /** A feature transform times an [inW, out] weight on all n rows, or on `rows`: an SpMM when `x` is the model's
@@ -107,6 +105,7 @@ export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: Int32
     const lastLayer = lastConv && !c.linearHead;
     const rows = lastConv ? outputRows : undefined;
     const r = rows?.length ?? n;
+    const withLoops = entriesOf(g, rows, true); // entries of the rows of A + I
     let out: number;
     if (c.kind === 'gat') {
       const heads = lastLayer ? c.outHeads : c.heads;
@@ -115,8 +114,7 @@ export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: Int32
       out = lastLayer ? ch : hc;
       addTransform(f, input, n, inW, hc);
       f.dense += 2 * n * hc + 2 * r * hc; // source and destination head scores
-      const e = entriesOf(g, rows, true);
-      f.sparse += (ATTENTION_FLOPS + (training && c.attentionDropout > 0 ? DROPOUT_FLOPS : 0)) * e * heads + 2 * e * hc;
+      f.sparse += (ATTENTION_FLOPS + (training && c.attentionDropout > 0 ? DROPOUT_FLOPS : 0)) * withLoops * heads + 2 * withLoops * hc;
       if (lastLayer && heads > 1) f.dense += 2 * r * hc * ch;
       f.dense += BIAS_FLOPS * r * out;
     } else if (c.kind === 'gin') {
@@ -127,9 +125,9 @@ export function forwardFlops(c: ModelConfig, data: WorkInput, outputRows?: Int32
       f.sparse += 2 * entriesOf(g, rows, false) * hid;
       // (1 + eps) scale, sum with the aggregate, bias, ReLU; then the second map and its bias
       f.dense += (2 + BIAS_FLOPS + ACTIVATION_FLOPS) * r * hid + 2 * r * hid * out + BIAS_FLOPS * r * out;
-    } else if (c.kind === 'gcn' && !(input instanceof SparseInput) && gcnAggregatesFirst(n, r, entriesOf(g, rows, true), inW, lastLayer ? c.outDim : c.hidden)) {
+    } else if (c.kind === 'gcn' && !(input instanceof SparseInput) && gcnAggregatesFirst(n, r, withLoops, inW, lastLayer ? c.outDim : c.hidden)) {
       out = lastLayer ? c.outDim : c.hidden;
-      f.sparse += 2 * entriesOf(g, rows, true) * inW;
+      f.sparse += 2 * withLoops * inW;
       f.dense += 2 * r * inW * out + BIAS_FLOPS * r * out;
     } else {
       out = lastLayer ? c.outDim : c.hidden;

@@ -6,6 +6,7 @@ import type { CsrMatrix } from '../../src/graph/csr.js';
 import { referenceGemm } from '../../src/kernels/reference.js';
 import type { FloatArray, GemmArgs } from '../../src/kernels/types.js';
 import type { WasmHeap } from '../../src/kernels/wasm-heap.js';
+import { runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { readWasm } from '../../src/kernels/wasm-module.js';
 import { createWasmSparse, loadWasmSparse, wasmSparseUnavailableReason, type WasmSparse } from '../../src/kernels/wasm-sparse.js';
 
@@ -164,4 +165,19 @@ export function inHeapCopy(s: WasmSparse & { heap: WasmHeap }, x: FloatArray): F
   const h = s.heap.view(block, x.length);
   h.set(x);
   return h;
+}
+
+/** Runs every phase in `parts` consecutive ranges of its units (as the pool's threads would). */
+export function runParts(phases: WasmPhase[] | null, parts: number, what: string): void {
+  assert.ok(phases, `${what}: declined`);
+  for (const p of phases) {
+    for (let t = 0; t < parts; t++) runWasmJob(p.job, Math.round((t * p.units) / parts), Math.round(((t + 1) * p.units) / parts));
+  }
+}
+
+/** Asserts the same values bit for bit, except that any NaN matches any NaN (their payloads differ by engine). */
+export function assertSame(got: Float32Array | Uint8Array, want: Float32Array | Uint8Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const i = got.findIndex((g, k) => !Object.is(g, want[k]));
+  assert.equal(i, -1, `${what}: index ${i}: ${got[i]} vs ${want[i]}`);
 }

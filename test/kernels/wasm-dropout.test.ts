@@ -6,20 +6,12 @@ import { describe, it } from 'node:test';
 import { chunkCount, DROPOUT_CHUNK } from '../../src/kernels/dropout-mask.js';
 import { fastTsKernels } from '../../src/kernels/fast.js';
 import { createParallelKernels } from '../../src/kernels/parallel.js';
-import { runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
-import { freshModule, inHeapCopy, randomArray, uniform } from './fixtures.js';
+import { assertSame, freshModule, inHeapCopy, randomArray, runParts, uniform } from './fixtures.js';
 
 const s = freshModule();
 const plans = wasmPlans(s, true);
 const rnd = uniform(23);
-
-function runParts(phases: WasmPhase[] | null, parts: number, what: string): void {
-  assert.ok(phases, `${what}: declined`);
-  for (const p of phases) {
-    for (let t = 0; t < parts; t++) runWasmJob(p.job, Math.round((t * p.units) / parts), Math.round(((t + 1) * p.units) / parts));
-  }
-}
 
 /** Random values with zeros of both signs, NaN, infinities and subnormals mixed in. */
 function values(n: number): Float32Array {
@@ -33,12 +25,6 @@ function values(n: number): Float32Array {
 function heapMask(n: number): Uint8Array {
   const words = inHeapCopy(s, new Float32Array(Math.ceil(n / 4) + 1).fill(NaN));
   return new Uint8Array(words.buffer, words.byteOffset, n);
-}
-
-function assertSame(got: Float32Array | Uint8Array, want: Float32Array | Uint8Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const i = got.findIndex((g, k) => !Object.is(g, want[k]));
-  assert.equal(i, -1, `${what}: index ${i}: ${got[i]} vs ${want[i]}`);
 }
 
 describe('wasm dropout on heap arrays', () => {

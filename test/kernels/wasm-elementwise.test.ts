@@ -5,21 +5,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fastTsKernels } from '../../src/kernels/fast.js';
 import { createParallelKernels } from '../../src/kernels/parallel.js';
-import { runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
-import { freshModule, inHeapCopy, randomArray, uniform } from './fixtures.js';
+import { assertSame, freshModule, inHeapCopy, randomArray, runParts, uniform } from './fixtures.js';
 
 const s = freshModule();
 const plans = wasmPlans(s, true);
 const rnd = uniform(17);
-
-/** Runs every phase in `parts` consecutive ranges of its units (as the pool's threads would). */
-function runParts(phases: WasmPhase[] | null, parts: number, what: string): void {
-  assert.ok(phases, `${what}: declined`);
-  for (const p of phases) {
-    for (let t = 0; t < parts; t++) runWasmJob(p.job, Math.round((t * p.units) / parts), Math.round(((t + 1) * p.units) / parts));
-  }
-}
 
 /** Random values; with `special`, zeros of both signs, NaN, infinities and subnormals mixed in. */
 function values(n: number, special: boolean): Float32Array {
@@ -27,13 +18,6 @@ function values(n: number, special: boolean): Float32Array {
   const list = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40];
   for (let i = 0; special && i < n; i += 7) x[i] = list[(i / 7) % list.length];
   return x;
-}
-
-/** Asserts the same values bit for bit, except that any NaN matches any NaN (their payloads differ by engine). */
-function assertSame(got: Float32Array, want: Float32Array, what: string): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  const i = got.findIndex((g, k) => !Object.is(g, want[k]));
-  assert.equal(i, -1, `${what}: index ${i}: ${got[i]} vs ${want[i]}`);
 }
 
 describe('wasm elementwise kernels on heap arrays', () => {

@@ -6,13 +6,26 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Arena, arenaCapacity, inKernelMemory, lastingArray, withArena } from '../../src/tensor/arena.js';
-import { useHeapArrays } from '../../src/kernels/wasm-heap.js';
+import { useHeapArrays, type WasmHeap } from '../../src/kernels/wasm-heap.js';
 import { allocate, allocateOverwritten } from '../../src/tensor/tensor.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
 
 /** What backs an array: its own buffer, or its place in the wasm heap (whose arrays share one memory). */
 function store(a: ArrayBufferView): unknown {
   return loadWasmSparse()?.heap?.holds(a) ? `heap@${a.byteOffset}` : a.buffer;
+}
+
+/** Runs the garbage collector (a few rounds, letting finalisers and weak references settle) until the heap block at
+ *  `at` is free or the rounds are spent. */
+async function collectUntilFree(heap: WasmHeap, at: number): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let round = 0; round < 5 && heap.isLive(at); round++) {
+    await tick();
+    gc();
+    await tick();
+    heap.collect();
+  }
 }
 
 describe('Arena', () => {
@@ -127,27 +140,18 @@ describe('Arena', () => {
   it('gives an arena\'s heap arrays back once the arena and its arrays are garbage-collected', async () => {
     const heap = loadWasmSparse()?.heap;
     assert.ok(heap, 'the wasm kernels load');
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const at = (() => {
       const arena = new Arena();
       return withArena(arena, () => allocate('float32', 70000).fill(2).byteOffset);
     })();
     assert.ok(heap.isLive(at));
-    for (let round = 0; round < 5 && heap.isLive(at); round++) {
-      await tick();
-      gc();
-      await tick();
-      heap.collect();
-    }
+    await collectUntilFree(heap, at);
     assert.equal(heap.isLive(at), false, 'the block is free again');
   });
 
   it('puts lasting (parameter) arrays in the heap, zeroed even in reused memory, and frees them once collected', async () => {
     const heap = loadWasmSparse()?.heap;
     assert.ok(heap, 'the wasm kernels load');
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     withArena(new Arena(), () => allocate('float32', 9000).fill(7)); // dirty memory for the next block
     const at = (() => {
       const a = lastingArray('float32', 9000);
@@ -163,12 +167,7 @@ describe('Arena', () => {
     } finally {
       useHeapArrays(true);
     }
-    for (let round = 0; round < 5 && heap.isLive(at); round++) {
-      await tick();
-      gc();
-      await tick();
-      heap.collect();
-    }
+    await collectUntilFree(heap, at);
     assert.equal(heap.isLive(at), false, 'the block is free once the array is collected');
   });
 

@@ -1,6 +1,6 @@
 // GCNConv (Kipf & Welling): y = D^-1/2 (A+I) D^-1/2 x W + b, PyG semantics, multiplied in the cheaper order.
 
-import type { CsrMatrix } from '../../graph/csr.js';
+import { rowEntries, type CsrMatrix } from '../../graph/csr.js';
 import type { Rng } from '../../graph/rng.js';
 import type { ActivationSpec } from '../../kernels/types.js';
 import { SparseInput, type NodeInput } from '../../tensor/compose.js';
@@ -67,7 +67,8 @@ export class GCNConv extends GraphConv<GcnTransformed> {
    *  (`rows` of `ctx`, when known; else all of them). */
   transform(x: NodeInput, ctx?: GraphContext, rows?: Int32Array): GcnTransformed {
     if (x instanceof SparseInput) return { x, xw: this.lin.forward(x) };
-    const entries = ctx ? entriesOf(ctx.adjacency('gcn'), rows) : x.rows;
+    // without a context the count is unknown, and unneeded: over all rows the order depends on the widths alone
+    const entries = ctx ? rowEntries(ctx.adjacency('gcn'), rows) : x.rows;
     if (!gcnAggregatesFirst(x.rows, rows?.length ?? x.rows, entries, this.inDim, this.outDim)) return { x, xw: this.lin.forward(x) };
     // a constant input (features) outside the kernels' memory is copied in once here, not by every SpMM call
     return { x: x.requiresGrad ? x : new Tensor(inKernelMemory(x.data), x.shape), xw: null };
@@ -101,12 +102,4 @@ function biasActivationInPlace(z: Tensor, bias: Tensor, act: ActivationSpec): Te
   k.addRowVec(z.rows, z.cols, z.data, bias.data, z.data);
   k.activation(act, z.size, z.data, z.data);
   return z;
-}
-
-/** Stored entries of `rows` of m (all of them when undefined). */
-function entriesOf(m: CsrMatrix, rows?: Int32Array): number {
-  if (!rows) return m.indptr[m.rows];
-  let e = 0;
-  for (const r of rows) e += m.indptr[r + 1] - m.indptr[r];
-  return e;
 }
