@@ -20,7 +20,8 @@ import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-s
 /* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] [-- --operands heap|ordinary] (--large adds a 1M-node
  * graph: several more minutes; --operands: where the operands live, see OperandPlace: heap by default);
  * `-- --only attention`: the GAT attention rows alone (fused kernels, the pieces and the unfused chains they replace),
- * written to reports/bench-kernels-attention.json.
+ * written to reports/bench-kernels-attention.json; `-- --only heads`: every multi-head row (GSpMM and its transpose
+ * and backward, SDDMM, the attention rows), written to reports/bench-kernels-heads.json.
  * Graphs: Cora (data/cora.npz) and a synthetic 200k-node graph of average degree 20. Every figure is the median of
  * repeated calls (the machine is shared; the header prints the load average). The parallel kernels (those whose 2-thread version differs from the 1-thread one) are timed
  * with 1 and with 2 threads (setThreads); threadsUsed says whether the work was actually split (small products stay
@@ -64,7 +65,9 @@ function operandPlace(): OperandPlace {
   return v;
 }
 
-async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean): Promise<KernelRow[]> {
+type Only = 'attention' | 'heads' | undefined;
+
+async function sparseRows(large: boolean, bounds: Bounds, only: Only): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
   for (const spec of graphSpecs(large)) {
     const graph = await spec.load();
@@ -75,8 +78,8 @@ async function sparseRows(large: boolean, bounds: Bounds, attentionOnly: boolean
     const o = allocateOperands(graph.rows, nnz, Math.max(...WIDTHS), GAT_HEADS, operandPlace());
     const gat = gatCases(loops, WIDTHS, GAT_HEADS, o, getKernels());
     const gatInfo = graphInfo(`${spec.name} (A+I, ${GAT_HEADS} heads)`, loops);
-    const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = attentionOnly
-      ? [[gatInfo, gat.filter((c) => ATTENTION_KERNELS.has(c.kernel))]]
+    const byMatrix: Array<[ReturnType<typeof graphInfo>, SparseCase[]]> = only
+      ? [[gatInfo, only === 'heads' ? gat : gat.filter((c) => ATTENTION_KERNELS.has(c.kernel))]]
       : [
           [graphInfo(`${spec.name} (gcn A+I)`, gcn), spmmCases(gcn, WIDTHS, o)],
           [gatInfo, gat],
@@ -130,8 +133,7 @@ async function main(): Promise<void> {
   }
   const large = argFlag('large');
   const only = argValue('only');
-  if (only !== undefined && only !== 'attention') throw new Error(`--only: expected 'attention', got '${only}'`);
-  const attentionOnly = only === 'attention';
+  if (only !== undefined && only !== 'attention' && only !== 'heads') throw new Error(`--only: expected 'attention' or 'heads', got '${only}'`);
   const threadsBefore = getThreads();
   const backend = describeBackend();
   const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}, operands ${operandPlace()}` +
@@ -152,13 +154,13 @@ async function main(): Promise<void> {
 
   let gemm: GemmRow[] = [];
   let limit: ReturnType<typeof gemmLimit> | undefined;
-  if (!argFlag('skip-gemm') && !attentionOnly) {
+  if (!argFlag('skip-gemm') && !only) {
     gemm = benchGemm(GEMM_SHAPES, true, log, await wasmImpls([1, PARALLEL_THREADS]));
     if (gemm.some((r) => r.impl.endsWith('(nblas)')) && !gemm.some((r) => r.impl.endsWith('(nblas)') && r.threads === 1)) gemm.push(...gemmOneThread());
     limit = gemmLimit(gemm);
     addFractions(gemm, limit.gflops);
   }
-  const sparse = [...(await sparseRows(large, bounds, attentionOnly)), ...(attentionOnly ? [] : elementwiseRows(bounds))];
+  const sparse = [...(await sparseRows(large, bounds, only)), ...(only ? [] : elementwiseRows(bounds))];
   setThreads(threadsBefore);
 
   const kernelNames = Object.keys(getKernels());
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
     sparse: { byteModel: BYTE_MODEL, timing: 'median of >= 5 calls after warm-up; GB/s = bytes / median time', rows: sparse },
     fusions,
   };
-  const file = attentionOnly ? 'reports/bench-kernels-attention.json' : 'reports/bench-kernels.json';
+  const file = only ? `reports/bench-kernels-${only}.json` : 'reports/bench-kernels.json';
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote ${file}`);
 }
