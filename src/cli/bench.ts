@@ -127,7 +127,9 @@ export function benchCommand(): Command {
     .option('--split-seed <n>', 'seed of a random split, the same for every run (default 0)', intAtLeast(0))
     .option('--eval-every <n>', 'mini-batch methods: epochs between evaluations', intAtLeast(1))
     .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch (time to target only)', intAtLeast(1))
-    .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']));
+    .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
+    .addOption(new Option('--scheduler <name>', 'learning-rate schedule of every run (default: each method\'s own, ibmb-* plateau, else none)')
+      .choices(['none', 'plateau', 'cosine', 'step']));
   addModelTrainingOptions(cmd);
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);
   addMultiscaleOptions(cmd, false);

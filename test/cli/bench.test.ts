@@ -13,7 +13,7 @@ interface BenchJson {
   seeds: number;
   target: { fraction: number; best_method: string; best_val_acc: number; val_acc: number; statement: string };
   methods: MethodSummary[];
-  runs: Array<{ method: string; seed: number; report: { val_history: Array<[number, number]> } }>;
+  runs: Array<{ method: string; seed: number; report: { val_history: Array<[number, number]>; config: { training: { scheduler: string } } } }>;
 }
 
 describe('fastgnn bench', () => {
@@ -22,7 +22,7 @@ describe('fastgnn bench', () => {
   before(() => {
     dir = tempDir('bench');
     res = runCli(['bench', '--data', CORA_NPZ, '--methods', 'full,neighbor', '--seeds', '1', '--epochs', '5', '--batch-size', '64',
-      '--report', join(dir, 'bench.json'), '--plot', join(dir, 'bench.svg')]);
+      '--scheduler', 'plateau', '--report', join(dir, 'bench.json'), '--plot', join(dir, 'bench.svg')]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -47,6 +47,8 @@ describe('fastgnn bench', () => {
       else assert.ok(m.preprocess_time_s > 0, m.method);
       assert.ok((m.ibmb_inference_ms ?? 0) > 0 && (m.layerwise_inference_ms ?? 0) > 0, m.method);
     }
+    // --scheduler reaches every run (the others' default is none)
+    assert.deepEqual(j.runs.map((r) => r.report.config.training.scheduler), ['plateau', 'plateau']);
     checkTarget({ ...j.target, best: j.target.best_method }, j.methods.map((m) => ({
       ...m, name: m.method, val_history: j.runs.find((r) => r.method === m.method)!.report.val_history,
     })));
