@@ -26,6 +26,7 @@ interface BenchFlags extends DataFlags, Omit<MethodFlags, 'method'>, MultiscaleB
   plot?: string;
   targetFraction: number;
   normalizeFeatures?: boolean;
+  inference?: 'ibmb' | 'layerwise';
   [key: string]: unknown;
 }
 
@@ -91,6 +92,8 @@ function childArgs(f: BenchFlags, method: MethodName, seed: number, report: stri
     if (v !== undefined && METHODS[method].options.includes(key)) args.push(flag.split(' ')[0], Array.isArray(v) ? v.join(',') : String(v));
   }
   if (f.batchOrder !== undefined && METHODS[method].options.includes('batchOrder')) args.push('--batch-order', f.batchOrder);
+  // full-batch training always evaluates the whole graph
+  if (f.inference !== undefined && method !== 'full') args.push('--inference', f.inference);
   return args;
 }
 
@@ -129,7 +132,9 @@ export function benchCommand(): Command {
     .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch (time to target only)', intAtLeast(1))
     .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .addOption(new Option('--scheduler <name>', 'learning-rate schedule of every run (default: each method\'s own, ibmb-* plateau, else none)')
-      .choices(['none', 'plateau', 'cosine', 'step']));
+      .choices(['none', 'plateau', 'cosine', 'step']))
+    .addOption(new Option('--inference <kind>', 'evaluation of the mini-batch methods\' runs: IBMB batches or layer-wise full-graph (default: ibmb for ibmb-*, else layerwise; full-batch training evaluates the whole graph)')
+      .choices(['ibmb', 'layerwise']));
   addModelTrainingOptions(cmd);
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);
   addMultiscaleOptions(cmd, false);

@@ -13,7 +13,10 @@ interface BenchJson {
   seeds: number;
   target: { fraction: number; best_method: string; best_val_acc: number; val_acc: number; statement: string };
   methods: MethodSummary[];
-  runs: Array<{ method: string; seed: number; report: { val_history: Array<[number, number]>; config: { training: { scheduler: string } } } }>;
+  runs: Array<{
+    method: string; seed: number;
+    report: { val_history: Array<[number, number]>; config: { training: { scheduler: string } }; inference: { method: string } };
+  }>;
 }
 
 describe('fastgnn bench', () => {
@@ -22,7 +25,7 @@ describe('fastgnn bench', () => {
   before(() => {
     dir = tempDir('bench');
     res = runCli(['bench', '--data', CORA_NPZ, '--methods', 'full,neighbor', '--seeds', '1', '--epochs', '5', '--batch-size', '64',
-      '--scheduler', 'plateau', '--report', join(dir, 'bench.json'), '--plot', join(dir, 'bench.svg')]);
+      '--scheduler', 'plateau', '--inference', 'ibmb', '--report', join(dir, 'bench.json'), '--plot', join(dir, 'bench.svg')]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -49,6 +52,8 @@ describe('fastgnn bench', () => {
     }
     // --scheduler reaches every run (the others' default is none)
     assert.deepEqual(j.runs.map((r) => r.report.config.training.scheduler), ['plateau', 'plateau']);
+    // --inference reaches the mini-batch runs (neighbor's default is layerwise); full-batch training evaluates the whole graph
+    assert.deepEqual(j.runs.map((r) => [r.method, r.report.inference.method]), [['full', 'full'], ['neighbor', 'ibmb']]);
     checkTarget({ ...j.target, best: j.target.best_method }, j.methods.map((m) => ({
       ...m, name: m.method, val_history: j.runs.find((r) => r.method === m.method)!.report.val_history,
     })));
