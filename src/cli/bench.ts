@@ -4,8 +4,9 @@
 // `--multiscale <list>` compares multiscale configurations instead (bench-multiscale.ts); both use bench-runs.ts.
 
 import { Command, Option } from 'commander';
-import { METHOD_NAMES, METHODS, type MethodName } from '../batching/methods.js';
+import { INFERENCE_KINDS, METHOD_NAMES, METHODS, type InferenceKind, type MethodName } from '../batching/methods.js';
 import { median } from '../train/full-batch.js';
+import { SCHEDULER_NAMES } from '../train/optimizer-factory.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
 import { benchMultiscale, checkBenchFlags, MULTISCALE_BENCH_HELP, parseMultiscaleConfigs, type MultiscaleBenchFlags } from './bench-multiscale.js';
 import {
@@ -19,6 +20,10 @@ import { addModelTrainingOptions, METHOD_FLAGS, type MethodFlags } from './train
 
 export { timeToTarget };
 
+/** The evaluations a mini-batch run may use (full-batch training always evaluates the whole graph). */
+type BatchedInference = Exclude<InferenceKind, 'full'>;
+const BATCHED_INFERENCE = INFERENCE_KINDS.filter((k): k is BatchedInference => k !== 'full');
+
 interface BenchFlags extends DataFlags, Omit<MethodFlags, 'method'>, MultiscaleBenchFlags {
   methods?: MethodName[];
   seeds: number;
@@ -26,7 +31,7 @@ interface BenchFlags extends DataFlags, Omit<MethodFlags, 'method'>, MultiscaleB
   plot?: string;
   targetFraction: number;
   normalizeFeatures?: boolean;
-  inference?: 'ibmb' | 'layerwise';
+  inference?: BatchedInference;
   [key: string]: unknown;
 }
 
@@ -132,9 +137,9 @@ export function benchCommand(): Command {
     .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch (time to target only)', intAtLeast(1))
     .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .addOption(new Option('--scheduler <name>', 'learning-rate schedule of every run (default: each method\'s own, ibmb-* plateau, else none)')
-      .choices(['none', 'plateau', 'cosine', 'step']))
+      .choices(SCHEDULER_NAMES))
     .addOption(new Option('--inference <kind>', 'evaluation of the mini-batch methods\' runs: IBMB batches or layer-wise full-graph (default: ibmb for ibmb-*, else layerwise; full-batch training evaluates the whole graph)')
-      .choices(['ibmb', 'layerwise']));
+      .choices(BATCHED_INFERENCE));
   addModelTrainingOptions(cmd);
   for (const m of METHOD_FLAGS) cmd.option(m.flag, `${m.help}; passed to the methods that use it`, m.parse);
   addMultiscaleOptions(cmd, false);

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { INFERENCE_KINDS, METHOD_NAMES, type InferenceKind, type MethodName, type MethodOptionName, type MethodOptions } from '../batching/methods.js';
 import { MODEL_KINDS, type ModelKind, type NormKind } from '../nn/models.js';
 import type { FeatureLayout } from '../train/prepare.js';
-import type { OptimizerName, SchedulerName } from '../train/optimizer-factory.js';
+import { SCHEDULER_NAMES, type OptimizerName, type SchedulerName } from '../train/optimizer-factory.js';
 import type { TrainReport } from '../train/report.js';
 import { runTraining, RunOptionError, type RunOptions } from '../train/run.js';
 import { addDataOptions, loadOptionsOf, type DataFlags } from './data.js';
@@ -180,7 +180,7 @@ export function trainCommand(): Command {
     .option('--patience <n>', 'stop after n evaluations without a better validation accuracy (default: off; ibmb-* 100)', intAtLeast(1))
     .option('--seed <n>', 'seed of initialisation and dropout (default 0)', intAtLeast(0))
     .addOption(new Option('--optimizer <name>', 'optimiser (default adam)').choices(['adam', 'adamw', 'sgd']))
-    .addOption(new Option('--scheduler <name>', 'learning-rate schedule (default none; ibmb-* plateau)').choices(['none', 'plateau', 'cosine', 'step']))
+    .addOption(new Option('--scheduler <name>', 'learning-rate schedule (default none; ibmb-* plateau)').choices(SCHEDULER_NAMES))
     .addOption(new Option('--feature-layout <layout>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .option('--report <file>', 'write the JSON report here')
     .option('--log <file>', 'write one JSON line of metrics per epoch here')

@@ -5,7 +5,7 @@ import type { MaterializedBatch } from '../batching/materialize.js';
 import type { Split } from '../graph/dataset.js';
 import type { GNN } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
-import { Arena, withArena } from '../tensor/arena.js';
+import { Arena, releaseTrainArena, withArena } from '../tensor/arena.js';
 import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import { EarlyStopping } from '../train/early-stopping.js';
@@ -206,8 +206,7 @@ export class Session {
 
   finish(): MultiscaleResult {
     if (this.stopper.bestEpoch >= 0) this.stopper.restoreBest(this.model);
-    this.optimizer.zeroGrad(); // the last step's gradients are the arena's only arrays still held (see minibatch.ts)
-    this.trainArena.release(true);
+    releaseTrainArena(this.optimizer, this.trainArena);
     return {
       epochsRun: this.epoch, bestEpoch: this.stopper.bestEpoch, valAcc: this.stopper.bestValue, testAcc: this.testAtBest,
       trainTimeS: this.trainS, wallS: (performance.now() - this.t0) / 1000, history: this.history,

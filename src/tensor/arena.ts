@@ -200,6 +200,14 @@ function values(pool: readonly Pooled[]): number {
   return n;
 }
 
+/** At the end of a training run: drops the last step's gradients (the only arrays of the training arena still held)
+ *  and gives the arena's memory back now, since inference after training needs the heap room (waiting for the
+ *  collector left it full). */
+export function releaseTrainArena(optimizer: { zeroGrad(): void }, arena: Arena): void {
+  optimizer.zeroGrad();
+  arena.release(true);
+}
+
 let current: Arena | null = null;
 
 /** Runs fn with allocations served by `arena`, after recycling what the arena handed out in its previous scope. */

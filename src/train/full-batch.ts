@@ -4,7 +4,7 @@ import type { Split } from '../graph/dataset.js';
 import { checkMemory, memoryLimitOf } from '../graph/memory-estimate.js';
 import type { GNN } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
-import { Arena, withArena } from '../tensor/arena.js';
+import { Arena, releaseTrainArena, withArena } from '../tensor/arena.js';
 import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import { noGrad } from '../tensor/tape.js';
@@ -129,8 +129,7 @@ export function trainFullBatch(model: GNN, data: PreparedData, split: Split, opt
     if (stop) break;
   }
   const end = loop.finish(loop.startEpoch + history.length, (performance.now() - t0) / 1000);
-  optimizer.zeroGrad(); // the last step's gradients are the arena's only arrays still held (see minibatch.ts)
-  trainArena.release(true);
+  releaseTrainArena(optimizer, trainArena);
   return {
     ...end, epochsRun: history.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };

@@ -4,7 +4,7 @@ import type { MaterializedBatch } from '../batching/materialize.js';
 import type { Split } from '../graph/dataset.js';
 import type { GNN } from '../nn/models.js';
 import type { Optimizer } from '../nn/optim/index.js';
-import { Arena, withArena } from '../tensor/arena.js';
+import { Arena, releaseTrainArena, withArena } from '../tensor/arena.js';
 import { backward } from '../tensor/autograd.js';
 import { crossEntropy } from '../tensor/compose.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -165,10 +165,7 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
     if (stop) break;
   }
   const end = loop.finish(loop.startEpoch + epochTimes.length, loop.runStepS);
-  // the last step's gradients are the only arena arrays still held: drop them and give the arena's memory back now
-  // (inference after training needs the heap room; waiting for the collector left it full)
-  optimizer.zeroGrad();
-  trainArena.release(true);
+  releaseTrainArena(optimizer, trainArena);
   return {
     ...end, epochsRun: epochTimes.length, epochTimesMs: epochTimes, inferenceTimesMs: inferTimes, history, valHistory: loop.valHistory, optimizer,
   };

@@ -6,7 +6,8 @@ import { CosineAnnealingLR, ReduceLROnPlateau, StepLR } from '../nn/schedulers.j
 import type { Tensor } from '../tensor/tensor.js';
 
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
-export type SchedulerName = 'none' | 'plateau' | 'cosine' | 'step';
+export const SCHEDULER_NAMES = ['none', 'plateau', 'cosine', 'step'] as const;
+export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 
 export interface OptimizerSpec {
   optimizer: OptimizerName;
