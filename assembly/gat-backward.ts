@@ -1,11 +1,13 @@
 // WebAssembly SIMD backward pass of GAT attention (AssemblyScript): per entry d = alpha (g - s) leakyRelu'(u_i + v_j),
-// summed into du by rows, and into dv by a scatter or (split over threads) stored for sums over the transpose.
+// summed into du by rows and scattered into dv by a fixed number of row parts, each into its own partial dv.
 
 import { rowStart } from './rows';
 
 /* Conventions as in softmax.ts. Two head groups (8 heads) per pass over a row's entries, as in gat-shifted.ts: one
- * gathered v row serves both. Each dv value gets its terms in entry order either way: the scatter on one thread and
- * heads.ts' sumEntries over the transpose (with the terms stored to dOut) give the same bits. */
+ * gathered v row serves both. dv: the rows fall into a fixed number of parts (wasm-attention.ts, GAT_DV_PARTS), each
+ * part scatters its terms in entry order into its own zeroed partial, and sumPartials adds the partials to dv in part
+ * order: threads take whole parts, so the sums are the same bits for any thread count (and differ from one scatter
+ * over all rows only by float32 rounding). */
 
 /** d of the four heads at byte offset `at` of the per-entry arrays, with s their row sums and z = u_i + v_j. */
 // @ts-ignore: decorator
@@ -14,21 +16,19 @@ import { rowStart } from './rows';
   return f32x4.mul(f32x4.mul(v128.load(alpha + at), f32x4.sub(v128.load(g + at), s)), factor);
 }
 
-/** Adds d to dv at dvj (scatter), or stores it at dOutAt (keep). */
+/** Adds d to dv at dvj (when dv is wanted). */
 // @ts-ignore: decorator
-@inline function emit(d: v128, dvj: usize, dOutAt: usize, scatter: bool, keep: bool): void {
+@inline function emit(d: v128, dvj: usize, scatter: bool): void {
   if (scatter) v128.store(dvj, f32x4.add(v128.load(dvj), d));
-  else if (keep) v128.store(dOutAt, d);
 }
 
-/** Rows [r0, r1): du[i] += the row's sum of d (du != 0); d goes to dv[j] (scatter: one thread only) or to dOut
- *  (dOut != 0). */
+/** Rows [r0, r1): du[i] += the row's sum of d (du != 0); dv[j] += d (dv != 0). */
 export function gatAttentionBackward(
   r0: i32, r1: i32, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, alpha: usize, g: usize,
-  du: usize, dv: usize, scatter: bool, dOut: usize,
+  du: usize, dv: usize,
 ): void {
   const hb = <usize>heads << 2;
-  const keep = dOut != 0;
+  const scatter = dv != 0;
   const zero = f32x4.splat(0);
   for (let i = r0; i < r1; i++) {
     const lo = rowStart(indptr, i, e0);
@@ -53,11 +53,11 @@ export function gatAttentionBackward(
         const jb = <usize>load<i32>(indices + (<usize>k << 2)) * hb + b;
         const d0 = term(alpha, g, at, s0, f32x4.add(u0, v128.load(v + jb)), slope);
         t0 = f32x4.add(t0, d0);
-        emit(d0, dv + jb, dOut + at, scatter, keep);
+        emit(d0, dv + jb, scatter);
         if (pair) {
           const d1 = term(alpha, g, at + 16, s1, f32x4.add(u1, v128.load(v + jb, 16)), slope);
           t1 = f32x4.add(t1, d1);
-          emit(d1, dv + jb + 16, dOut + at + 16, scatter, keep);
+          emit(d1, dv + jb + 16, scatter);
         }
       }
       if (du != 0) {
@@ -76,9 +76,42 @@ export function gatAttentionBackward(
         const d = load<f32>(alpha + at) * (load<f32>(g + at) - s) * (load<f32>(ui + b) + load<f32>(v + jb) > 0 ? 1 : slope);
         rowSum += d;
         if (scatter) store<f32>(dv + jb, load<f32>(dv + jb) + d);
-        else if (keep) store<f32>(dOut + at, d);
       }
       if (du != 0) store<f32>(du + <usize>i * hb + b, load<f32>(du + <usize>i * hb + b) + rowSum);
     }
+  }
+}
+
+/** The rows of the parts that lie in [r0, r1) (a thread's range starts and ends at part bounds): part p, rows
+ *  partRows[p] .. partRows[p + 1], scatters into its partial at partials + p * partBytes, zeroed first (partials = 0:
+ *  du only). */
+export function gatAttentionBackwardParts(
+  r0: i32, r1: i32, parts: i32, partRows: usize, partBytes: usize, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize,
+  u: usize, v: usize, alpha: usize, g: usize, du: usize, partials: usize,
+): void {
+  for (let p = 0; p < parts; p++) {
+    const lo = load<i32>(partRows + (<usize>p << 2));
+    const hi = load<i32>(partRows + (<usize>(p + 1) << 2));
+    if (lo < r0 || hi > r1) continue;
+    const dv = partials == 0 ? 0 : partials + <usize>p * partBytes; // 0: no dv wanted
+    if (dv != 0) memory.fill(dv, 0, partBytes);
+    gatAttentionBackward(lo, hi, heads, slope, e0, indptr, indices, u, v, alpha, g, du, dv);
+  }
+}
+
+/** Rows [r0, r1) (of `width` floats) of out += the sum of the `parts` partials in part order. */
+export function sumPartials(r0: i32, r1: i32, width: i32, parts: i32, partials: usize, partBytes: usize, out: usize): void {
+  const from = <usize>r0 * (<usize>width << 2);
+  const to = <usize>r1 * (<usize>width << 2);
+  let b = from;
+  for (; b + 16 <= to; b += 16) {
+    let s = v128.load(partials + b);
+    for (let p = 1; p < parts; p++) s = f32x4.add(s, v128.load(partials + <usize>p * partBytes + b));
+    v128.store(out + b, f32x4.add(v128.load(out + b), s));
+  }
+  for (; b < to; b += 4) {
+    let s = load<f32>(partials + b);
+    for (let p = 1; p < parts; p++) s += load<f32>(partials + <usize>p * partBytes + b);
+    store<f32>(out + b, load<f32>(out + b) + s);
   }
 }

@@ -277,29 +277,6 @@ export function sddmmAdd(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, i
   }
 }
 
-/** Rows [r0, r1) of out += the per-entry values d summed over each row's entries (in entry order): with a
- *  transpose's indptr and perm, the column sums of d over the original matrix (a scatter's sums, split by output
- *  rows). */
-export function sumEntries(r0: i32, r1: i32, heads: i32, indptr: usize, perm: usize, p0: i32, d: usize, out: usize): void {
-  const hb = <usize>heads << 2;
-  for (let i = r0; i < r1; i++) {
-    const lo = rowStart(indptr, i, 0);
-    const hi = rowStart(indptr, i + 1, 0);
-    const o = out + <usize>i * hb;
-    let b: usize = 0;
-    for (; b + 16 <= hb; b += 16) {
-      let s = v128.load(o + b);
-      for (let k = lo; k < hi; k++) s = f32x4.add(s, v128.load(d + entryOf(perm, p0, k) * hb + b));
-      v128.store(o + b, s);
-    }
-    for (; b < hb; b += 4) {
-      let s = load<f32>(o + b);
-      for (let k = lo; k < hi; k++) s += load<f32>(d + entryOf(perm, p0, k) * hb + b);
-      store<f32>(o + b, s);
-    }
-  }
-}
-
 /** GSpMM's backward in one pass over the rows [r0, r1) of A's transpose (indptr from 0, entry permutation perm,
  *  per-entry values from the original's entry p0): dx[j] = the sum of w g[i] over the row's entries (A(w)^T g, as
  *  gspmm over the transpose sums it) and each entry's dw = x[j] . g[i] per head (as sddmmDot sums it: a product

@@ -1,9 +1,9 @@
 // WebAssembly SIMD float32 sparse products (AssemblyScript): rows of out = A @ x, with A's values or ones; the
 // module's entry, which also exports the multi-head and softmax kernels.
 
-export { gspmm, gspmmBackwardFused, sddmmAdd, sddmmDot, sumEntries } from './heads';
+export { gspmm, gspmmBackwardFused, sddmmAdd, sddmmDot } from './heads';
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
-export { gatAttentionBackward } from './gat-backward';
+export { gatAttentionBackward, gatAttentionBackwardParts, sumPartials } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
 export { expInto } from './expf';
 export { gatherRows, scatterAddRows } from './row-copies';

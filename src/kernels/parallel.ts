@@ -8,11 +8,12 @@ import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from './types.js';
+import { splitAtBounds, splitEvenly, splitRows } from './split.js';
 import { runWasmJob, type WasmPhase } from './wasm-job.js';
 import { wasmPlans } from './wasm-plans.js';
 import { float32, inHeap, type WasmSparse } from './wasm-sparse.js';
 
-export { MIN_WORK };
+export { MIN_WORK, splitEvenly, splitRows };
 
 /** The same for the wasm kernels, in multiply-adds of a sparse product (a per-entry softmax or attention value counts
  *  PER_ENTRY_COST of them): a split (a hand-off and the other thread's copies) measured slower than one thread below
@@ -20,8 +21,8 @@ export { MIN_WORK };
  *  and 1.5-2x faster at twice that on the 2-core machine (a crossover run of 2708 to 30k nodes). */
 export const MIN_WASM_WORK = 1 << 22;
 
-/** Multiply-adds one per-entry value of edge softmax, SDDMM add or GAT attention is worth (an exp, or a gathered
- *  score row per head group); GAT attention's backward counts one: split, it stores its terms and gathers them back. */
+/** Multiply-adds one per-entry value of edge softmax, SDDMM add or GAT attention and its backward is worth (an exp,
+ *  or a gathered score row per head group). */
 export const PER_ENTRY_COST = 8;
 
 /** When to split: `ts` for the TypeScript loops, `wasm` for kernels the wasm module takes (float32 operands). */
@@ -50,30 +51,6 @@ function sharedCsr(a: CsrMatrix, withValues: boolean): CsrMatrix {
   return { rows: a.rows, cols: a.cols, indptr: shared(a.indptr), indices: shared(a.indices), values };
 }
 
-/** Row boundaries that give each of `parts` ranges about the same number of stored entries. */
-export function splitRows(indptr: Int32Array, rows: number, parts: number): number[] {
-  const bounds = [0];
-  const [first, total] = [indptr[0], indptr[rows] - indptr[0]];
-  for (let p = 1; p < parts; p++) {
-    const target = first + (total * p) / parts;
-    let lo = bounds[p - 1];
-    let hi = rows;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (indptr[mid] < target) lo = mid + 1;
-      else hi = mid;
-    }
-    bounds.push(lo);
-  }
-  bounds.push(rows);
-  return bounds;
-}
-
-/** Boundaries of `parts` equal ranges of [0, n). */
-export function splitEvenly(n: number, parts: number): number[] {
-  return Array.from({ length: parts + 1 }, (_, t) => Math.floor((n * t) / parts));
-}
-
 const columnStarts = new WeakMap<Int32Array, Int32Array>();
 
 /** Column boundaries that give each of `parts` ranges about the same number of stored entries (the column counts
@@ -95,7 +72,7 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
  *  products, SDDMM, edge softmax and GAT attention go through `sparse` (the wasm module) when given, each phase split
  *  by output rows; the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range
  *  (the fused GAT kernels stay `base`'s there; gspmmBackward gathers dX over the transpose). Every output value is computed in the same order as
- *  on one thread (scatters are split by output rows; column sums add fixed blocks), so results have the same bits
+ *  on one thread (scatters are split by output rows; column sums add fixed blocks, GAT attention's dv fixed row parts), so results have the same bits
  *  for any thread count. */
 export function createParallelKernels(
   base: Kernels, threads: number, sparse: WasmSparse | null = null, minWork: SplitThresholds = { ts: MIN_WORK, wasm: MIN_WASM_WORK },
@@ -129,6 +106,7 @@ export function createParallelKernels(
   const wasm = (phases: WasmPhase[] | null | undefined): boolean => {
     for (const p of phases ?? []) {
       if (p.calling) runWasmJob(p.job, 0, p.units);
+      else if (p.splitAt) split('wasm', p.job, splitAtBounds(p.splitAt, threads, p.balance));
       else split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
     }
     return !!phases;
@@ -189,7 +167,7 @@ export function createParallelKernels(
     },
     gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv) {
       const work = nnz(a) * heads;
-      if (!worthPlanned(work, 1, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv))) {
+      if (!worthPlanned(work, PER_ENTRY_COST, Math.min(a.rows, a.cols), undefined, u, v, alpha, g, du, dv) || !wasm(plans?.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv))) {
         base.gatAttentionBackward(a, u, v, alpha, g, heads, slope, du, dv);
       }
     },

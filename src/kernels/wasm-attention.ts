@@ -3,6 +3,7 @@
 
 import { transposeStructure, type CsrMatrix } from '../graph/csr.js';
 import { MIN_ENTRIES_PER_COLUMN } from './gat-attention.js';
+import { splitRows } from './split.js';
 import type { FloatArray } from './types.js';
 import type { WasmRange, WasmPhase } from './wasm-job.js';
 import type { Placement } from './wasm-layout.js';
@@ -10,8 +11,9 @@ import { copy, csrPlacements, float32, gatherPlan, room, structure, wasmJob, typ
 
 /* Every plan returns null (copying nothing) for anything but float32 arrays, and for a width that does not split
  * into the heads: the TypeScript kernels then run, and throw where they must. Outputs per entry are copied out by
- * rows (their entries); column outputs (dX of GSpMM, dv of GAT attention) are computed by rows of the transpose,
- * whose entries keep the original order within each row: the same sums as a scatter, split by output rows. */
+ * rows (their entries); dX of GSpMM is computed by rows of the transpose, whose entries keep the original order
+ * within each row: the same sums as a scatter, split by output rows. dv of GAT attention is scattered by fixed row
+ * parts into partials (gatAttentionBackwardPlan). */
 
 const validHeads = (heads: number): boolean => Number.isInteger(heads) && heads >= 1;
 const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 && f % heads === 0;
@@ -147,34 +149,38 @@ export function gatAttentionPlan(s: WasmSparse, a: CsrMatrix, u: FloatArray, v: 
   ];
 }
 
-/** du by rows of A; dv by a scatter on this thread (`parallel` false) or by rows of the transpose over the entries'
- *  terms, stored in between (`parallel`); both accumulate into what du and dv hold. */
+/** Row parts of the attention backward's dv: each part scatters into a partial of its own, and the partials are then
+ *  added to dv in part order (assembly/gat-backward.ts). The parts are fixed, not one per thread, so dv has the same
+ *  bits for any thread count (more threads than parts would leave the extra ones idle in the scatter phase). */
+export const GAT_DV_PARTS = 4;
+
+/** du by rows of A; dv by GAT_DV_PARTS row parts, threads taking whole parts, each part's terms scattered into its
+ *  own zeroed partial, then the partials added to dv by rows of dv. Both accumulate into what du and dv hold. */
 export function gatAttentionBackwardPlan(
-  s: WasmSparse, parallel: boolean, a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
+  s: WasmSparse, a: CsrMatrix, u: FloatArray, v: FloatArray, alpha: FloatArray, g: FloatArray, heads: number, slope: number,
   du: FloatArray | null, dv: FloatArray | null,
 ): WasmPhase[] | null {
   const [e0, e1] = [a.indptr[0], a.indptr[a.rows]];
   if (!float32(u, v, alpha, g, du, dv) || !validHeads(heads) || Math.min(alpha.length, g.length) < e1 * heads) return null;
-  const transpose = dv && parallel ? transposePlacements(a) : null;
-  const terms = { bytes: 4 * (e1 - e0) * heads };
+  const partRows = Int32Array.from(splitRows(a.indptr, a.rows, GAT_DV_PARTS));
+  const partBytes = 4 * a.cols * heads;
   const at = s.layout.place([
     ...csrPlacements(a), copy(u, 0, a.rows * heads), copy(v, 0, a.cols * heads), room(alpha, e0 * heads, e1 * heads), room(g, e0 * heads, e1 * heads),
     du ? room(du, 0, a.rows * heads) : undefined, dv ? room(dv, 0, a.cols * heads) : undefined,
-    ...(transpose ? [terms, ...transpose.places] : []),
+    copy(partRows, 0, partRows.length), dv ? { bytes: GAT_DV_PARTS * partBytes } : undefined,
   ]);
   if (!at) return null;
-  const [indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dAt, tIndptr, , perm] = at;
-  // du and dv accumulate: copied in and out by the rows (du) or columns (dv) of each part; dv whole for the scatter
+  const [indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, partRowsAt, partials] = at;
+  // du accumulates: copied in and out by the rows of each thread's parts; dv by the rows each thread adds up
   const rowsOfDu: WasmRange[] = du ? [{ at: duAt, array: du, width: heads }] : [];
-  const dvRange: WasmRange[] = dv ? [{ at: dvAt, array: dv, width: heads, whole: transpose ? undefined : a.cols * heads }] : [];
-  const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu, ...(transpose ? [] : dvRange)];
-  const args = [heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, dvAt, dv && !transpose ? 1 : 0, transpose ? dAt : 0];
+  const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu];
+  const args = [GAT_DV_PARTS, partRowsAt, partBytes, heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, partials];
   const phases: WasmPhase[] = [
-    { job: wasmJob(s, 'gatAttentionBackward', args, [...rowsOfDu, ...(transpose ? [] : dvRange)], inputs), units: a.rows, balance: a.indptr },
+    { job: wasmJob(s, 'gatAttentionBackwardParts', args, rowsOfDu, inputs), units: a.rows, balance: a.indptr, splitAt: partRows },
   ];
-  if (transpose) {
-    const job = wasmJob(s, 'sumEntries', [heads, tIndptr, perm, e0, dAt, dvAt], dvRange, dvRange);
-    phases.push({ job, units: a.cols, balance: transpose.t.indptr });
+  if (dv) {
+    const dvRange: WasmRange[] = [{ at: dvAt, array: dv, width: heads }];
+    phases.push({ job: wasmJob(s, 'sumPartials', [heads, GAT_DV_PARTS, partials, partBytes, dvAt], dvRange, dvRange), units: a.cols });
   }
   return phases;
 }

@@ -42,6 +42,8 @@ export interface WasmPhase {
   balance?: Int32Array;
   /** run whole on the calling thread (a short phase whose output may be an unshared array) */
   calling?: boolean;
+  /** the only unit bounds a thread's range may start or end at (0, ..., units): threads take whole groups */
+  splitAt?: Int32Array;
 }
 
 type Export = (lo: number, hi: number, ...args: number[]) => void;

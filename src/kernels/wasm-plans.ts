@@ -19,8 +19,8 @@ export type PlannedKernel =
 
 export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
 
-/** The plans on module `s`; `parallel` plans split every phase by output rows (GAT attention's backward then stores
- *  its per-entry terms and sums them by rows of the transpose instead of scattering them). */
+/** The plans on module `s`; `parallel` plans split every phase by output rows (A^T y then gathers over the transpose
+ *  where one thread may scatter instead). */
 export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
   /** the plan taking the kernel's own arguments after the module */
   const on = <A extends unknown[]>(plan: (s: WasmSparse, ...args: A) => WasmPhase[] | null) => (...args: A): WasmPhase[] | null => plan(s, ...args);
@@ -36,7 +36,7 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
     edgeSoftmax: on(edgeSoftmaxPlan),
     edgeSoftmaxBackward: on(edgeSoftmaxBackwardPlan),
     gatAttention: on(gatAttentionPlan),
-    gatAttentionBackward: (...args) => gatAttentionBackwardPlan(s, parallel, ...args),
+    gatAttentionBackward: on(gatAttentionBackwardPlan),
     gatherRows: on(gatherRowsPlan),
     scatterAddRows: on(scatterAddRowsPlan),
     addRowVec: on(addRowVecPlan),

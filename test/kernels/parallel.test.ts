@@ -6,6 +6,7 @@ import { getThreads, setThreads } from '../../src/kernels/backend.js';
 import { chunkCount } from '../../src/kernels/dropout-mask.js';
 import { fastKernels, fastTsKernels } from '../../src/kernels/fast.js';
 import { createParallelKernels, MIN_WASM_WORK, MIN_WORK, splitRows } from '../../src/kernels/parallel.js';
+import { splitAtBounds } from '../../src/kernels/split.js';
 import { sharedPool } from '../../src/kernels/pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import { loadWasmSparse, wasmSparseUnavailableReason } from '../../src/kernels/wasm-sparse.js';
@@ -194,6 +195,18 @@ describe('parallel kernel set-up', () => {
       const share = (a.indptr[b[p + 1]] - a.indptr[b[p]]) / a.indptr[a.rows];
       assert.ok(Math.abs(share - 1 / 3) < 0.02, `part ${p} holds ${share} of the entries`);
     }
+  });
+
+  it('splitAtBounds gives whole groups to each thread, by work, and empty ranges to threads beyond the groups', () => {
+    const work = Int32Array.of(0, 10, 20, 30, 100, 110, 120, 130, 140); // 8 units, unit 3 heavy
+    const at = [0, 2, 4, 6, 8];
+    assert.deepEqual(splitAtBounds(at, 2, work), [0, 4, 8]);
+    assert.deepEqual(splitAtBounds(at, 1, work), [0, 8]);
+    assert.deepEqual(splitAtBounds(at, 4), [0, 2, 4, 6, 8]);
+    const six = splitAtBounds(at, 6, work);
+    assert.equal(six.length, 7);
+    assert.ok(six.every((b, t) => at.includes(b) && (t === 0 || b >= six[t - 1])), `bounds ${six}`);
+    assert.equal(six[6], 8);
   });
 
   it('keeps wasm products below MIN_WASM_WORK on the calling thread (a Cora-sized SpMM measured faster there)', () => {

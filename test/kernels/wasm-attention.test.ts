@@ -1,5 +1,5 @@
 // The wasm multi-head and attention plans against the reference kernels: 1 to 8 heads of 1 to 17 channels, rows
-// without entries, row slices (indptr[0] > 0), non-finite logits, both forms of GAT attention's backward, and
+// without entries, row slices (indptr[0] > 0), non-finite logits, GAT attention's backward split between threads, and
 // declined float64 operands.
 
 import assert from 'node:assert/strict';
@@ -7,18 +7,27 @@ import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import type { FloatArray } from '../../src/kernels/types.js';
-import { runPhases, type WasmPhase } from '../../src/kernels/wasm-job.js';
+import { splitAtBounds, splitEvenly, splitRows } from '../../src/kernels/split.js';
+import { runPhases, runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { rowSlice as slice } from '../../src/kernels/fast.js';
 import { assertClose, randomArray, randomCsr, tolerance, uniform, wasmSparse as wasm } from './fixtures.js';
 
 const SHAPES: Array<[number, number]> = [[8, 8], [8, 1], [4, 4], [2, 16], [1, 32], [2, 12], [4, 12], [3, 5], [1, 17], [1, 4], [2, 3], [4, 17]];
 const plans = wasmPlans(wasm(), false);
-const parallelPlans = wasmPlans(wasm(), true);
 
 function run(phases: WasmPhase[] | null, what: string): void {
   assert.ok(phases, `${what}: declined`);
   runPhases(phases);
+}
+
+/** Runs each phase's ranges as `threads` threads would get them (parallel.ts), last range first. */
+function runSplit(phases: WasmPhase[] | null, threads: number, what: string): void {
+  assert.ok(phases, `${what}: declined`);
+  for (const p of phases) {
+    const bounds = p.splitAt ? splitAtBounds(p.splitAt, threads, p.balance) : p.balance ? splitRows(p.balance, p.units, threads) : splitEvenly(p.units, threads);
+    for (let t = threads - 1; t >= 0; t--) runWasmJob(p.job, bounds[t], bounds[t + 1]);
+  }
 }
 
 /** A matrix whole and as a slice from row 5 (so indptr[0] > 0), each with ~20% empty rows. */
@@ -104,7 +113,7 @@ describe('wasm multi-head and attention kernels', () => {
     }
   });
 
-  it('gatAttention and its backward (scatter and transpose forms, the same bits) match the reference', () => {
+  it('gatAttention and its backward (the same bits for any split between threads) match the reference', () => {
     for (const a of matrices(rnd)) {
       for (const heads of [1, 3, 4, 8]) {
         for (const slope of [0.2, 0, 1, -0.3, 1.5]) {
@@ -120,14 +129,17 @@ describe('wasm multi-head and attention kernels', () => {
             for (const [withDu, withDv] of [[true, true], [true, false], [false, true]]) {
               const du = randomArray(Float32Array, u.length, rnd);
               const dv = randomArray(Float32Array, v.length, rnd);
-              const [duRef, dvRef, duPar, dvPar] = [du.slice(), dv.slice(), du.slice(), dv.slice()];
-              run(plans.gatAttentionBackward(a, u, v, alpha, g, heads, slope, withDu ? du : null, withDv ? dv : null), `backward ${what}`);
-              run(parallelPlans.gatAttentionBackward(a, u, v, alpha, g, heads, slope, withDu ? duPar : null, withDv ? dvPar : null), `backward ${what}`);
+              const [duRef, dvRef] = [du.slice(), dv.slice()];
+              const backward = (dU: FloatArray, dV: FloatArray): WasmPhase[] | null =>
+                plans.gatAttentionBackward(a, u, v, alpha, g, heads, slope, withDu ? dU : null, withDv ? dV : null);
+              const split = [2, 3, 5].map((threads) => [du.slice(), dv.slice(), threads] as const);
+              run(backward(du, dv), `backward ${what}`);
+              for (const [dU, dV, threads] of split) runSplit(backward(dU, dV), threads, `backward ${what} on ${threads} threads`);
               ref.gatAttentionBackward(a, u, v, alpha, g, heads, slope, withDu ? duRef : null, withDv ? dvRef : null);
               const { atol, rtol } = tolerance(Float32Array, 9);
               assertClose(du, duRef, atol, rtol, `gatAttentionBackward du ${what}`);
               assertClose(dv, dvRef, atol, rtol, `gatAttentionBackward dv ${what}`);
-              assert.deepEqual([duPar, dvPar], [du, dv], `the two forms of the backward ${what}`);
+              for (const [dU, dV, threads] of split) assert.deepEqual([dU, dV], [du, dv], `the backward ${what} split over ${threads} threads`);
             }
           }
         }
