@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { generateSynthetic } from '../graph/generate.js';
 import { saveBinary } from '../graph/io/binary.js';
 import { CliError, reportError } from './errors.js';
-import { dropoutRate, intAtLeast, positiveNumber } from './options.js';
+import { dropoutRate, intAtLeast, positiveNumber, probability } from './options.js';
 
 interface GenerateFlags {
   nodes: number;
@@ -13,6 +13,7 @@ interface GenerateFlags {
   features: number;
   seed: number;
   homophily?: number;
+  locality?: number;
   out: string;
 }
 
@@ -25,6 +26,7 @@ export function generateCommand(): Command {
     .option('--features <f>', 'feature dimension', intAtLeast(1), 128)
     .option('--seed <s>', 'random seed', intAtLeast(0), 0)
     .option('--homophily <h>', 'probability an edge stays inside its class, in [0, 1) (default 0.8)', dropoutRate)
+    .option('--locality <q>', 'probability an edge inside a class joins ring neighbours (local communities, triangles), in [0, 1] (default 0)', probability)
     .requiredOption('--out <file.fgnn>', 'output file')
     .action((f: GenerateFlags) => {
       try {
@@ -32,7 +34,8 @@ export function generateCommand(): Command {
         if (f.classes > f.nodes) throw new CliError(`--classes: ${f.classes} is more than --nodes ${f.nodes}`);
         if (f.avgDegree >= f.nodes) throw new CliError(`--avg-degree: must be below --nodes (${f.nodes}), got ${f.avgDegree}`);
         const t0 = performance.now();
-        const d = generateSynthetic({ nodes: f.nodes, avgDegree: f.avgDegree, classes: f.classes, features: f.features, seed: f.seed, homophily: f.homophily });
+        const d = generateSynthetic({ nodes: f.nodes, avgDegree: f.avgDegree, classes: f.classes, features: f.features, seed: f.seed, homophily: f.homophily,
+          locality: f.locality });
         saveBinary(d, f.out);
         const s = ((performance.now() - t0) / 1000).toFixed(2);
         process.stdout.write(`wrote ${f.out}: ${d.graph.rows} nodes, ${d.graph.indptr[d.graph.rows]} stored edges, ${d.features.cols} features, ${d.numClasses} classes (${s} s)\n`);

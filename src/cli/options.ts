@@ -35,6 +35,13 @@ export function dropoutRate(value: string): number {
   return n;
 }
 
+/** A probability in [0, 1]. */
+export function probability(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('Expected a number in [0, 1].');
+  return n;
+}
+
 /** 'public' or 'random:<train>:<val>[:<test>]'; returned as given once it parses. */
 export function splitSpec(value: string): string {
   try {

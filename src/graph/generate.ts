@@ -1,4 +1,4 @@
-// Seeded synthetic node-classification graphs at any scale: class communities with tunable homophily,
+// Seeded synthetic node-classification graphs at any scale: class communities with tunable homophily and locality,
 // power-law (Chung-Lu) degrees, class-correlated dense features and a stratified split. O(E), typed arrays only.
 
 import { fromEdgeList } from './build.js';
@@ -17,6 +17,12 @@ export interface SyntheticOptions {
   readonly seed: number;
   /** probability that an edge stays inside its source's class; default 0.8 */
   readonly homophily?: number;
+  /** probability that an edge inside a class joins its first endpoint u to one of the max(LOCAL_WINDOW, ceil(w_u))
+   *  nodes on either side of it in the class's ring order (w_u: u's expected degree) instead of a node drawn by
+   *  expected degree: local communities with triangles, as real graphs have (average clustering 0.14 at 1 and 0.04
+   *  at 0.5 against 0.03 at 0, average degree 21). Default 0: every endpoint by expected degree, the graphs of
+   *  earlier versions bit for bit. */
+  readonly locality?: number;
   /** exponent of the power-law expected-degree distribution; default 2.5 */
   readonly powerLawExponent?: number;
   /** standard deviation of the per-feature Gaussian noise around the class centroid (centroid entries have
@@ -37,6 +43,8 @@ export interface SyntheticOptions {
  *                (8 B) and the copy without repeated pairs (4 B), all alive at once in the worst case
  *   features     4 B per node and feature */
 const NODE_BYTES = 64;
+/** Nodes on each side of a node in its class's ring that a local edge may reach, at least (see `locality`). */
+export const LOCAL_WINDOW = 10;
 const EDGE_BYTES = 20;
 
 /** The estimated peak memory of generateSynthetic(o), by part. */
@@ -89,6 +97,8 @@ function check(o: SyntheticOptions): void {
   const h = o.homophily ?? 0.8;
   if (!(h >= 0 && h <= 1)) throw new Error(`generateSynthetic: homophily must be in [0, 1], got ${h}`);
   if (o.classes === 1 && h < 1 && o.homophily !== undefined) throw new Error('generateSynthetic: homophily < 1 needs at least 2 classes');
+  const q = o.locality ?? 0;
+  if (!(q >= 0 && q <= 1)) throw new Error(`generateSynthetic: locality must be in [0, 1], got ${q}`);
   const g = o.powerLawExponent ?? 2.5;
   if (!(g > 2)) throw new Error(`generateSynthetic: powerLawExponent must be > 2 (finite mean degree), got ${g}`);
   const s = o.featureNoise ?? 0;
@@ -143,7 +153,11 @@ export function generateSynthetic(o: SyntheticOptions): Dataset {
   const cAlias = new Int32Array(C);
   buildAlias(classMass, 0, C, cProb, cAlias);
 
-  // undirected edges: endpoint u ~ w; v ~ w inside u's class (prob homophily) or inside another class
+  // undirected edges: endpoint u ~ w; v ~ w inside u's class (prob homophily) or inside another class; inside u's
+  // class, with probability `locality`, v is instead one of u's ring neighbours (no draw is made when it is 0)
+  const locality = o.locality ?? 0;
+  const ringPos = locality > 0 ? new Int32Array(n) : null;
+  if (ringPos) for (let k = 0; k < n; k++) ringPos[order[k]] = k;
   const re = root.fork(3);
   const m = Math.round((n * o.avgDegree) / 2);
   const src = new Int32Array(2 * m);
@@ -160,7 +174,14 @@ export function generateSynthetic(o: SyntheticOptions): Dataset {
       if (classStart[c + 1] - classStart[c] === 0 || (c === cu && classStart[c + 1] - classStart[c] === 1)) {
         c = cu === 0 ? 1 : 0; // degenerate tiny class: fall back to a neighbour class
       }
-      v = order[sampleAlias(re, classStart[c], classStart[c + 1], prob, alias)];
+      const size = classStart[c + 1] - classStart[c];
+      if (ringPos && c === cu && re.next() < locality) {
+        const step = 1 + re.nextInt(Math.min(Math.max(LOCAL_WINDOW, Math.ceil(w[u])), size - 1)); // size >= 2 here
+        const at = ringPos[u] - classStart[c] + (re.next() < 0.5 ? step : size - step);
+        v = order[classStart[c] + (at % size)];
+      } else {
+        v = order[sampleAlias(re, classStart[c], classStart[c + 1], prob, alias)];
+      }
       if (tries > 1000) throw new Error('generateSynthetic: cannot place an edge without a self-loop (graph too small?)');
     }
     src[e] = u; dst[e] = v;

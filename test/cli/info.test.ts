@@ -53,6 +53,11 @@ describe('fastgnn generate', () => {
       assert.deepEqual([info.dataset.nodes, info.dataset.features, info.dataset.classes], [500, 16, 4]);
       const t = runCli(['train', '--data', file, '--epochs', '3', '--quiet']);
       assert.equal(t.code, 0, t.stderr);
+      const local = runCli(['generate', '--nodes', '500', '--avg-degree', '6', '--locality', '0.5', '--out', join(dir, 'local.fgnn')]);
+      assert.equal(local.code, 0, local.stderr);
+      const bad = runCli(['generate', '--nodes', '500', '--avg-degree', '6', '--locality', '2', '--out', join(dir, 'bad.fgnn')]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /--locality.*Expected a number in \[0, 1\]/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -43,8 +43,32 @@ test('the fraction of edges inside a class follows the homophily option', () => 
   }
 });
 
+test('the default graph is the one earlier versions drew (pinned), with or without locality 0', () => {
+  const fnv = (a: Int32Array): number => a.reduce((h, x) => Math.imul(h ^ x, 16777619) >>> 0, 0x811c9dc5);
+  for (const d of [generateSynthetic(opts), generateSynthetic({ ...opts, locality: 0 })]) {
+    assert.equal(d.graph.indptr[d.graph.rows], 48192);
+    assert.equal(fnv(d.graph.indices), 3257308921);
+  }
+});
+
+test('locality adds triangles and keeps the size, the homophily and a valid graph', () => {
+  const plain = generateSynthetic(opts);
+  const local = generateSynthetic({ ...opts, locality: 1 });
+  validateCsr(local.graph);
+  const [a, b] = [graphStats(plain.graph), graphStats(local.graph)];
+  assert.ok(b.symmetric && b.selfLoops === 0);
+  assert.ok(b.clustering.average > 2 * a.clustering.average && b.clustering.average > 0.1, `clustering ${b.clustering.average} vs ${a.clustering.average}`);
+  assert.ok(b.inDegree.mean > 0.85 * a.inDegree.mean, `mean degree ${b.inDegree.mean} vs ${a.inDegree.mean}`);
+  let same = 0;
+  const g = local.graph;
+  for (let i = 0; i < g.rows; i++) for (let k = g.indptr[i]; k < g.indptr[i + 1]; k++) if (local.labels[g.indices[k]] === local.labels[i]) same++;
+  assert.ok(Math.abs(same / g.indptr[g.rows] - 0.8) < 0.05, `homophily ${same / g.indptr[g.rows]}`);
+  assert.deepEqual(generateSynthetic({ ...opts, locality: 1 }).graph, local.graph, 'same seed, same graph');
+});
+
 test('bad options are rejected with the option named', () => {
   assert.throws(() => generateSynthetic({ ...opts, homophily: 1.5 }), /homophily must be in \[0, 1\]/);
+  for (const q of [1.5, -0.1, NaN]) assert.throws(() => generateSynthetic({ ...opts, locality: q }), /locality must be in \[0, 1\]/);
   assert.throws(() => generateSynthetic({ ...opts, nodes: 1.5 }), /nodes must be an integer/);
   assert.throws(() => generateSynthetic({ ...opts, powerLawExponent: 2 }), /powerLawExponent must be > 2/);
 });
