@@ -14,33 +14,26 @@ export function intAtLeast(min = 1): (value: string) => number {
   };
 }
 
-/** A finite number > 0. */
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('Expected a number > 0.');
-  return n;
+/** A parser of numbers for which `ok` holds, rejecting others (and the empty string) with `Expected <expected>.` */
+function numberWhere(ok: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !ok(n)) throw new InvalidArgumentError(`Expected ${expected}.`);
+    return n;
+  };
 }
+
+/** A finite number > 0. */
+export const positiveNumber = numberWhere((n) => Number.isFinite(n) && n > 0, 'a number > 0');
 
 /** A finite number >= 0. */
-export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('Expected a number >= 0.');
-  return n;
-}
+export const nonNegativeNumber = numberWhere((n) => Number.isFinite(n) && n >= 0, 'a number >= 0');
 
 /** A probability in [0, 1). */
-export function dropoutRate(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n < 1)) throw new InvalidArgumentError('Expected a number in [0, 1).');
-  return n;
-}
+export const dropoutRate = numberWhere((n) => n >= 0 && n < 1, 'a number in [0, 1)');
 
 /** A probability in [0, 1]. */
-export function probability(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('Expected a number in [0, 1].');
-  return n;
-}
+export const probability = numberWhere((n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 
 /** 'public' or 'random:<train>:<val>[:<test>]'; returned as given once it parses. */
 export function splitSpec(value: string): string {
@@ -55,11 +48,7 @@ export function splitSpec(value: string): string {
 }
 
 /** A number strictly between 0 and 1 (PPR teleport probability). */
-export function openUnitInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n > 0 && n < 1)) throw new InvalidArgumentError('Expected a number in (0, 1).');
-  return n;
-}
+export const openUnitInterval = numberWhere((n) => n > 0 && n < 1, 'a number in (0, 1)');
 
 /** A comma-separated list of fanouts, one per layer: integers >= 1, or -1 for all neighbours (e.g. 6,5,5). */
 export function fanoutList(value: string): number[] {

@@ -8,7 +8,7 @@ import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from './types.js';
-import { splitAtBounds, splitEvenly, splitRows } from './split.js';
+import { phaseBounds, splitEvenly, splitRows } from './split.js';
 import { runWasmJob, type WasmPhase } from './wasm-job.js';
 import { wasmPlans } from './wasm-plans.js';
 import { float32, inHeap, type WasmSparse } from './wasm-sparse.js';
@@ -106,8 +106,7 @@ export function createParallelKernels(
   const wasm = (phases: WasmPhase[] | null | undefined): boolean => {
     for (const p of phases ?? []) {
       if (p.calling) runWasmJob(p.job, 0, p.units);
-      else if (p.splitAt) split('wasm', p.job, splitAtBounds(p.splitAt, threads, p.balance));
-      else split('wasm', p.job, p.balance ? splitRows(p.balance, p.units, threads) : evenly(p.units));
+      else split('wasm', p.job, phaseBounds(p, threads));
     }
     return !!phases;
   };

@@ -31,3 +31,10 @@ export function splitAtBounds(at: ArrayLike<number>, threads: number, balance?: 
   const work = Int32Array.from(at, (u) => (balance ? balance[u] : u));
   return splitRows(work, at.length - 1, threads).map((g) => at[g]);
 }
+
+/** Unit boundaries of `threads` ranges of a phase of `units` units (a wasm kernel phase, wasm-job.ts): at its
+ *  `splitAt` bounds when it has them, else by its `balance` (an indptr over the units), else evenly. */
+export function phaseBounds(p: { units: number; balance?: Int32Array; splitAt?: Int32Array }, threads: number): number[] {
+  if (p.splitAt) return splitAtBounds(p.splitAt, threads, p.balance);
+  return p.balance ? splitRows(p.balance, p.units, threads) : splitEvenly(p.units, threads);
+}

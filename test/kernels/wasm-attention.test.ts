@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type { CsrMatrix } from '../../src/graph/csr.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import type { FloatArray } from '../../src/kernels/types.js';
-import { splitAtBounds, splitEvenly, splitRows } from '../../src/kernels/split.js';
+import { phaseBounds } from '../../src/kernels/split.js';
 import { runPhases, runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { rowSlice as slice } from '../../src/kernels/fast.js';
@@ -21,11 +21,11 @@ function run(phases: WasmPhase[] | null, what: string): void {
   runPhases(phases);
 }
 
-/** Runs each phase's ranges as `threads` threads would get them (parallel.ts), last range first. */
+/** Runs each phase's ranges as `threads` threads get them (phaseBounds, as parallel.ts splits), last range first. */
 function runSplit(phases: WasmPhase[] | null, threads: number, what: string): void {
   assert.ok(phases, `${what}: declined`);
   for (const p of phases) {
-    const bounds = p.splitAt ? splitAtBounds(p.splitAt, threads, p.balance) : p.balance ? splitRows(p.balance, p.units, threads) : splitEvenly(p.units, threads);
+    const bounds = phaseBounds(p, threads);
     for (let t = threads - 1; t >= 0; t--) runWasmJob(p.job, bounds[t], bounds[t + 1]);
   }
 }
