@@ -2,11 +2,14 @@
 
 import { Command } from 'commander';
 import type { Dataset } from '../graph/dataset.js';
+import { hopProfile, type HopProfile } from '../graph/hop-profile.js';
+import { resolveSplit } from '../graph/split.js';
 import { graphStats, type GraphStats } from '../graph/stats.js';
 import { describeBackend, type BackendInfo } from '../kernels/backend.js';
 import { featureDensity } from '../train/prepare.js';
 import { loadForCli, type DataFlags } from './data.js';
 import { CliError, reportError } from './errors.js';
+import { intAtLeast, splitSpec } from './options.js';
 
 export interface DatasetInfo {
   name: string;
@@ -21,6 +24,8 @@ export interface DatasetInfo {
   labelled: number;
   split: { train: number; val: number; test: number } | null;
   graph: GraphStats;
+  /** with --hop-profile: nearest-class-mean test accuracy after 0..K GCN propagations, and the split it used */
+  hop_profile?: HopProfile & { split: string };
 }
 
 export function datasetInfo(d: Dataset): DatasetInfo {
@@ -50,6 +55,11 @@ export function formatDatasetInfo(i: DatasetInfo): string {
   if (!i.graph.symmetric) lines.push(`out-degree  ${deg(i.graph.outDegree)}`);
   const c = i.graph.clustering;
   lines.push(`clustering  ${c.average.toFixed(4)} average local  (${c.sampled ? `estimated from ${c.nodes} sampled nodes` : 'all nodes'})`);
+  const h = i.hop_profile;
+  if (h) {
+    const steps = h.accuracy.map((a, k) => `${k}: ${(100 * a).toFixed(1)}%`).join('  ');
+    lines.push(`hop profile  ${steps}  (nearest class mean after k propagations; ${h.evaluated} test nodes, split ${h.split})`);
+  }
   return lines.join('\n');
 }
 
@@ -65,8 +75,24 @@ export function formatBackend(b: BackendInfo): string {
 }
 
 interface InfoFlags extends Partial<DataFlags> {
+  hopProfile?: number;
+  split?: string;
+  splitSeed?: number;
   backend?: boolean;
   json?: boolean;
+}
+
+function hopProfileFor(d: Dataset, flags: InfoFlags): HopProfile & { split: string } {
+  if (flags.hopProfile! > 16) throw new CliError(`--hop-profile: at most 16 propagations, got ${flags.hopProfile}`);
+  if (!d.labels.some((y) => y >= 0)) throw new CliError('--hop-profile: the dataset has no labels');
+  const spec = flags.split ?? (d.split ? 'public' : 'random:20:30');
+  let split;
+  try {
+    split = resolveSplit(d, spec, flags.splitSeed ?? 0);
+  } catch (e) {
+    throw new CliError(`--split: ${(e as Error).message}`);
+  }
+  return { ...hopProfile(d, split, flags.hopProfile!), split: spec };
 }
 
 export function infoCommand(): Command {
@@ -76,16 +102,22 @@ export function infoCommand(): Command {
     .option('--name <name>', 'dataset name, for a directory holding several')
     .option('--features <file>', 'edge lists: node features (.csv[.gz] or .npy)')
     .option('--labels <file>', 'edge lists: node labels (.csv)')
+    .option('--hop-profile <k>', 'also score the nearest class mean of the features after 0..k GCN propagations (how far the label signal sits from a node)', intAtLeast(0))
+    .option('--split <spec>', "with --hop-profile: 'public' or 'random:<train>:<val>[:<test>]' (default: public if the dataset has one, else random:20:30)", splitSpec)
+    .option('--split-seed <n>', 'seed of a random split (default 0)', intAtLeast(0), 0)
     .option('--backend', 'show which kernels are in use')
     .option('--json', 'machine-readable JSON output')
     .action(async (flags: InfoFlags) => {
       try {
         if (!flags.data && !flags.backend) throw new CliError('expected --data <path> or --backend (or both)');
+        if (flags.split !== undefined && flags.hopProfile === undefined) throw new CliError('--split: only used with --hop-profile');
+        if (flags.hopProfile !== undefined && !flags.data) throw new CliError('--hop-profile: needs --data');
         const out: { dataset?: DatasetInfo; backend?: BackendInfo } = {};
         if (flags.data) {
           const path = flags.data;
           const d = await loadForCli(path, flags);
           out.dataset = datasetInfo(d);
+          if (flags.hopProfile !== undefined) out.dataset.hop_profile = hopProfileFor(d, flags);
         }
         if (flags.backend) out.backend = describeBackend();
         if (flags.json) {

@@ -29,6 +29,26 @@ describe('fastgnn info', () => {
     assert.equal(info.dataset.graph.inDegree.max, 99);
   });
 
+  it('prints the hop profile with --hop-profile, on the split asked for, and refuses misuse', () => {
+    const r = runCli(['info', '--data', PLANETOID, '--name', 'cora', '--hop-profile', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /hop profile +0: 58\.6% +1: 77\.3% +2: 80\.7% +\(nearest class mean .*1000 test nodes, split public\)/);
+    const j = runCli(['info', '--data', CORA_NPZ, '--hop-profile', '1', '--split', 'random:20:30', '--json']);
+    assert.equal(j.code, 0, j.stderr);
+    const h = (JSON.parse(j.stdout) as { dataset: { hop_profile: { accuracy: number[]; split: string; fitted: number } } }).dataset.hop_profile;
+    assert.deepEqual([h.accuracy.length, h.split, h.fitted], [2, 'random:20:30', 140]);
+    for (const [args, message] of [
+      [['--split', 'random:20:30'], /--split: only used with --hop-profile/],
+      [['--hop-profile', '17'], /--hop-profile: at most 16/],
+      [['--hop-profile', '-1'], /--hop-profile/],
+      [['--hop-profile', '1', '--split', 'public'], /--split: .*no public split/],
+    ] as const) {
+      const bad = runCli(['info', '--data', CORA_NPZ, ...args]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, message);
+    }
+  });
+
   it('prints which kernels and GEMM are in use with --backend', () => {
     const r = runCli(['info', '--backend']);
     assert.equal(r.code, 0, r.stderr);
@@ -58,6 +78,15 @@ describe('fastgnn generate', () => {
       const bad = runCli(['generate', '--nodes', '500', '--avg-degree', '6', '--locality', '2', '--out', join(dir, 'bad.fgnn')]);
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /--locality.*Expected a number in \[0, 1\]/);
+      const noisy = runCli(['generate', '--nodes', '500', '--avg-degree', '6', '--feature-noise', '0', '--label-noise', '0.2', '--out', join(dir, 'noisy.fgnn')]);
+      assert.equal(noisy.code, 0, noisy.stderr);
+      const profile = JSON.parse(runCli(['info', '--data', join(dir, 'noisy.fgnn'), '--hop-profile', '0', '--json']).stdout) as { dataset: { hop_profile: { accuracy: number[] } } };
+      assert.ok(Math.abs(profile.dataset.hop_profile.accuracy[0] - 0.8) < 0.1, `${profile.dataset.hop_profile.accuracy}`);
+      for (const [flag, value, message] of [['--label-noise', '1', /--label-noise.*\[0, 1\)/], ['--feature-noise', '-1', /--feature-noise.*>= 0/]] as const) {
+        const r = runCli(['generate', '--nodes', '500', '--avg-degree', '6', flag, value, '--out', join(dir, 'bad.fgnn')]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, message);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

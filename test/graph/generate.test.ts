@@ -66,7 +66,27 @@ test('locality adds triangles and keeps the size, the homophily and a valid grap
   assert.deepEqual(generateSynthetic({ ...opts, locality: 1 }).graph, local.graph, 'same seed, same graph');
 });
 
+test('label noise relabels about that fraction of nodes, each to another class, and changes nothing else', () => {
+  const clean = generateSynthetic(opts);
+  const noisy = generateSynthetic({ ...opts, labelNoise: 0.3 });
+  assert.deepEqual(noisy.graph, clean.graph);
+  assert.deepEqual(noisy.features, clean.features);
+  let changed = 0;
+  for (let i = 0; i < opts.nodes; i++) {
+    assert.ok(noisy.labels[i] >= 0 && noisy.labels[i] < opts.classes);
+    if (noisy.labels[i] !== clean.labels[i]) changed++;
+  }
+  assert.ok(Math.abs(changed / opts.nodes - 0.3) < 0.03, `relabelled ${changed / opts.nodes}`);
+  validateSplit(noisy.split!, opts.nodes, noisy.labels);
+  assert.deepEqual(generateSynthetic({ ...opts, labelNoise: 0.3 }).labels, noisy.labels, 'same seed, same labels');
+  assert.deepEqual(generateSynthetic({ ...opts, labelNoise: 0 }).labels, clean.labels);
+  assert.equal(clean.name, 'synthetic-n5000-d10-c5-f16-s3');
+  assert.equal(generateSynthetic({ ...opts, locality: 1, featureNoise: 0.7, labelNoise: 0.3 }).name, 'synthetic-n5000-d10-c5-f16-s3-q1-fn0.7-ln0.3');
+});
+
 test('bad options are rejected with the option named', () => {
+  for (const p of [1, -0.1, NaN]) assert.throws(() => generateSynthetic({ ...opts, labelNoise: p }), /labelNoise must be in \[0, 1\)/);
+  assert.throws(() => generateSynthetic({ ...opts, classes: 1, labelNoise: 0.1 }), /labelNoise > 0 needs at least 2 classes/);
   assert.throws(() => generateSynthetic({ ...opts, homophily: 1.5 }), /homophily must be in \[0, 1\]/);
   for (const q of [1.5, -0.1, NaN]) assert.throws(() => generateSynthetic({ ...opts, locality: q }), /locality must be in \[0, 1\]/);
   assert.throws(() => generateSynthetic({ ...opts, nodes: 1.5 }), /nodes must be an integer/);
