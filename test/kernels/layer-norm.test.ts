@@ -9,6 +9,7 @@ import { sharedPool } from '../../src/kernels/pool.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels } from '../../src/kernels/types.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
+import { layerNorm, Tensor } from '../../src/tensor/index.js';
 import { assertClose, assertSame, freshModule, inHeapCopy, randomArray, runParts, tolerance, uniform, type FloatCtor } from './fixtures.js';
 
 const EPS = 1e-5;
@@ -187,5 +188,7 @@ describe('LayerNorm kernels', () => {
       assert.throws(() => k.layerNormBackward(m, n, a(12), a(n), a(12), a(m), a(12), a(2), null), /layerNormBackward: dweight holds 2 values/, k.name);
       assert.throws(() => k.layerNormBackward(m, n, a(12), a(n), a(11), a(m), null, null, a(n)), /layerNormBackward: xhat holds 11 values/, k.name);
     }
+    assert.throws(() => layerNorm(Tensor.zeros([3, 0]), Tensor.zeros([0]), Tensor.zeros([0])), /layerNorm: x has no columns to normalise/);
+    assert.throws(() => layerNorm(Tensor.zeros([3, 4]), Tensor.zeros([5]), Tensor.zeros([4])), /layerNorm: vector of 5 values does not match 4 columns/);
   });
 });
