@@ -8,7 +8,8 @@
  * loops: lane k starts with value t + k of the row's tail [t, n), t = n - n % 8, or with -0 (which adds nothing, not
  * even to -0), then adds values k, k + 8, ... of [0, t); the lanes are combined as ((s0 + s4) + (s2 + s6)) + ((s1 +
  * s5) + (s3 + s7)). The backward's column sums go per block of rows into float64 partials, zeroed and then added to
- * row by row in order, as the TypeScript loop adds them; combineColumnSums (elementwise.ts) then adds the blocks. */
+ * row by row in order, as the TypeScript loop adds them; combineColumnSums (elementwise.ts) then adds the blocks. A row's
+ * stores come after its loads at the same positions, so out may be x and dx may be g (in place). */
 
 /** What a row sum adds for value j (rows p and q float32, w float64). */
 const VALUE = 0; // p[j]
@@ -200,25 +201,27 @@ function rowGradient(g: usize, w: usize, xhat: usize, rs: f64, n: i32, dx: usize
   }
 }
 
-/** Blocks [b0, b1) of `rows` rows of LayerNorm's backward on m rows of n values: dx (dx != 0) = rstd * (gh - mean(gh)
- *  - xhat * mean(gh * xhat)) per row with gh = g * w (w: n float64 values), and with sums != 0 each block b's column
- *  sums (float64) of g * xhat at row b of `sums` and of g at row blocks + b (rows of n values). */
-export function layerNormBackwardBlocks(
-  b0: i32, b1: i32, rows: i32, m: i32, n: i32, g: usize, w: usize, xhat: usize, rstd: usize, dx: usize, sums: usize,
+/** Rows [r0, r1) of LayerNorm's backward on rows of n values, r0 a multiple of `rows` (a block) and r1 one too or
+ *  the last row: dx (dx != 0) = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)) per row with gh = g * w (w: n float64
+ *  values), and with p != 0 each block b's column sums (float64) of g * xhat in row b of p and of g in row b of q
+ *  (rows of n values, block b holding rows [b rows, (b + 1) rows)). */
+export function layerNormBackwardRows(
+  r0: i32, r1: i32, rows: i32, n: i32, g: usize, w: usize, xhat: usize, rstd: usize, dx: usize, p: usize, q: usize,
 ): void {
   const nb = <usize>n << 2;
-  const blocks = (m + rows - 1) / rows;
-  for (let b = b0; b < b1; b++) {
-    const p = sums + ((<usize>b * <usize>n) << 3);
-    const q = sums + ((<usize>(blocks + b) * <usize>n) << 3);
-    if (sums != 0) {
-      memory.fill(p, 0, <usize>n << 3);
-      memory.fill(q, 0, <usize>n << 3);
+  const sumBytes = <usize>n << 3;
+  for (let b0 = r0; b0 < r1; b0 += rows) {
+    const b = <usize>(b0 / rows);
+    const pb = p + b * sumBytes;
+    const qb = q + b * sumBytes;
+    if (p != 0) {
+      memory.fill(pb, 0, sumBytes);
+      memory.fill(qb, 0, sumBytes);
     }
-    const end = min(m, (b + 1) * rows);
-    for (let i = b * rows; i < end; i++) {
+    const end = min(r1, b0 + rows);
+    for (let i = b0; i < end; i++) {
       const o = <usize>i * nb;
-      if (sums != 0) addColumnTerms(g + o, xhat + o, n, p, q);
+      if (p != 0) addColumnTerms(g + o, xhat + o, n, pb, qb);
       if (dx != 0) rowGradient(g + o, w, xhat + o, <f64>load<f32>(rstd + (<usize>i << 2)), n, dx + o);
     }
   }

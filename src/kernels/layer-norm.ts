@@ -185,12 +185,13 @@ export function layerNormBackwardBlocks(
     const end = Math.min(m, (b + 1) * COLUMN_SUM_ROWS);
     for (let c = b * COLUMN_SUM_ROWS; c < end; c += CHUNK_ROWS) {
       const chunkEnd = Math.min(end, c + CHUNK_ROWS);
+      // (the column terms first: dx may be g)
+      if (sums !== null) addColumnTerms(g, xhat, n, c, chunkEnd, sums, p, q);
       for (let i = c; dx !== null && i < chunkEnd; i++) {
         const o = i * n;
         rowGradientSums(g, o, weight, xhat, n, rowSums);
         storeRowGradient(g, weight, xhat, o, n, rowSums[0] / n, rowSums[1] / n, rstd[i], dx);
       }
-      if (sums !== null) addColumnTerms(g, xhat, n, c, chunkEnd, sums, p, q);
     }
   }
 }

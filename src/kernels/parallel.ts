@@ -212,7 +212,7 @@ export function createParallelKernels(
       combineColumnSums(blocks, n, partials, out);
     },
     layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd) {
-      if (!(m * n >= threshold(x, out) && worth(m * n, m, x, out, xhat, rstd))) return base.layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd);
+      if (!worthPlanned(m * n, 1, m, undefined, x, out, xhat, rstd)) return base.layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd);
       checkLayerNorm(m, n, x, weight, bias, out, xhat, rstd);
       if (!wasm(plans?.layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd))) {
         split('layerNorm', { n, x, weight, bias, eps, out, xhat, rstd }, evenly(m));
@@ -220,7 +220,7 @@ export function createParallelKernels(
     },
     layerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias) {
       const blocks = columnSumBlocks(m);
-      if (!(m * n >= threshold(g, xhat) && worth(m * n, blocks, g, xhat, rstd, dx))) {
+      if (!worthPlanned(m * n, 1, blocks, undefined, g, xhat, rstd, dx)) {
         return base.layerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias);
       }
       checkLayerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias);

@@ -1,5 +1,6 @@
 // The LayerNorm kernels: every kernel set against a float64 computation within float32 tolerance; the TypeScript loops,
-// the wasm plans (whole and in parts) and the parallel kernels (2 and 3 threads) with the same bits; clear errors.
+// the wasm plans (heap arrays and copies in chunks, whole and in parts, in place) and the parallel kernels (2 and 3
+// threads) with the same bits; clear errors.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,9 +9,12 @@ import { createParallelKernels } from '../../src/kernels/parallel.js';
 import { sharedPool } from '../../src/kernels/pool.js';
 import { referenceKernels } from '../../src/kernels/reference.js';
 import type { FloatArray, Kernels } from '../../src/kernels/types.js';
+import { phaseBounds } from '../../src/kernels/split.js';
+import { runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
+import { layerNormBackwardPlan, layerNormPlan } from '../../src/kernels/wasm-layer-norm.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { layerNorm, Tensor } from '../../src/tensor/index.js';
-import { assertClose, assertSame, freshModule, inHeapCopy, randomArray, runParts, tolerance, uniform, type FloatCtor } from './fixtures.js';
+import { assertClose, assertSame, freshModule, inHeapCopy, randomArray, tolerance, uniform, type FloatCtor } from './fixtures.js';
 
 const EPS = 1e-5;
 /** widths around the eight-lane sums and the four-wide SIMD loops: tails of every length */
@@ -47,6 +51,15 @@ function float64LayerNorm(m: number, n: number, x: FloatArray, weight: FloatArra
     for (let j = 0; j < n; j++) dx[i * n + j] = rstd[i] * (g[i * n + j] * weight[j] - mg - xhat[i * n + j] * mgx);
   }
   return { out, xhat, rstd, dx, dweight, dbias };
+}
+
+/** Runs every phase in `parts` ranges of its units, as the pool's threads would (whole blocks for the backward). */
+function inParts(phases: WasmPhase[] | null, parts: number, what: string): void {
+  assert.ok(phases, `${what}: declined`);
+  for (const p of phases) {
+    const bounds = p.calling ? [0, p.units] : phaseBounds(p, parts);
+    for (let t = 0; t + 1 < bounds.length; t++) runWasmJob(p.job, bounds[t], bounds[t + 1]);
+  }
 }
 
 /** Forward and backward through `k` on arrays made by `make` (ordinary, shared or heap arrays). */
@@ -99,7 +112,7 @@ describe('LayerNorm kernels', () => {
     }
   });
 
-  it('write the same out without xhat and rstd (evaluation), and skip the gradients that are not wanted', () => {
+  it('write the same out without xhat and rstd (evaluation), skip the gradients not wanted, and work in place', () => {
     const rnd = uniform(32);
     const [m, n] = [50, 13];
     const p = problem(Float32Array, m, n, rnd);
@@ -113,48 +126,61 @@ describe('LayerNorm kernels', () => {
       k.layerNormBackward(m, n, p.g, p.weight, all.xhat, all.rstd, dx, null, null);
       assertSame(dx, all.dx as Float32Array, `${k.name}: dx alone`);
       assertSame(dbias, all.dbias as Float32Array, `${k.name}: dbias alone`);
+      const [x, g, dweight] = [p.x.slice(), p.g.slice(), new Float32Array(n)];
+      k.layerNorm(m, n, x, p.weight, p.bias, EPS, x, null, null);
+      k.layerNormBackward(m, n, g, p.weight, all.xhat, all.rstd, g, dweight, null);
+      assertSame(x as Float32Array, all.out as Float32Array, `${k.name}: out in place of x`);
+      assertSame(g as Float32Array, all.dx as Float32Array, `${k.name}: dx in place of g`);
+      assertSame(dweight, all.dweight as Float32Array, `${k.name}: dweight with dx in place of g`);
     }
   });
 
-  it('give the TypeScript bits through the wasm plans on heap arrays, whole and in 3 parts', () => {
+  it('give the TypeScript bits through the wasm plans, on heap arrays and copied in chunks, whole and in 3 parts', () => {
     const s = freshModule();
-    const plans = wasmPlans(s, true);
     const rnd = uniform(33);
     for (const n of WIDTHS) {
       const m = n === 256 ? 300 : 3100; // four blocks of 1024 rows: a 3-part split of the backward
       const p = problem(Float32Array, m, n, rnd);
       const want = run(fastTsKernels, m, n, p, sameArrays);
-      for (const parts of [1, 3]) {
-        const what = `${m}x${n} parts=${parts}`;
-        const put = (a: FloatArray): Float32Array => inHeapCopy(s, a);
-        const [x, g, out, xhat, rstd, dx] = [put(p.x), put(p.g), put(new Float32Array(m * n)), put(new Float32Array(m * n)), put(new Float32Array(m)), put(new Float32Array(m * n))];
-        const [dweight, dbias] = [new Float32Array(n), new Float32Array(n)];
-        runParts(plans.layerNorm(m, n, x, p.weight, p.bias, EPS, out, xhat, rstd), parts, `layerNorm ${what}`);
-        runParts(plans.layerNormBackward(m, n, g, p.weight, xhat, rstd, dx, dweight, dbias), parts, `layerNormBackward ${what}`);
-        assertAllSame({ out, xhat, rstd, dx, dweight, dbias }, want, `wasm ${what}`);
-        const evalOut = put(new Float32Array(m * n));
-        runParts(plans.layerNorm(m, n, x, p.weight, p.bias, EPS, evalOut, null, null), parts, `layerNorm without xhat ${what}`);
-        assertSame(evalOut, want.out as Float32Array, `wasm ${what}: out without xhat`);
+      // chunks of 700 rows (the forward) and of one block (the backward) when an array is outside the heap
+      const chunkBytes = 4 * n * 700;
+      for (const [place, make] of [['heap', (a: FloatArray) => inHeapCopy(s, a)], ['ordinary', sameArrays]] as const) {
+        for (const parts of [1, 3]) {
+          const what = `${place} ${m}x${n} parts=${parts}`;
+          const [x, g, out, xhat, rstd, dx] = [make(p.x), make(p.g), make(new Float32Array(m * n)), make(new Float32Array(m * n)), make(new Float32Array(m)), make(new Float32Array(m * n))];
+          const [dweight, dbias] = [new Float32Array(n), new Float32Array(n)];
+          inParts(layerNormPlan(s, m, n, x, p.weight, p.bias, EPS, out, xhat, rstd, chunkBytes), parts, `layerNorm ${what}`);
+          inParts(layerNormBackwardPlan(s, m, n, g, p.weight, xhat, rstd, dx, dweight, dbias, chunkBytes), parts, `layerNormBackward ${what}`);
+          assertAllSame({ out, xhat, rstd, dx, dweight, dbias }, want, `wasm ${what}`);
+          const evalOut = make(new Float32Array(m * n));
+          inParts(layerNormPlan(s, m, n, x, p.weight, p.bias, EPS, evalOut, null, null, chunkBytes), parts, `layerNorm without xhat ${what}`);
+          assertSame(evalOut as Float32Array, want.out as Float32Array, `wasm ${what}: out without xhat`);
+          // in place: out over x, dx over g
+          inParts(layerNormPlan(s, m, n, x, p.weight, p.bias, EPS, x, null, null, chunkBytes), parts, `layerNorm in place ${what}`);
+          inParts(layerNormBackwardPlan(s, m, n, g, p.weight, xhat, rstd, g, null, null, chunkBytes), parts, `layerNormBackward in place ${what}`);
+          assertSame(x as Float32Array, want.out as Float32Array, `wasm ${what}: out in place of x`);
+          assertSame(g as Float32Array, want.dx as Float32Array, `wasm ${what}: dx in place of g`);
+        }
       }
     }
   });
 
-  it('decline arrays outside the heap, float64 and short parameters (the TypeScript loops then run)', () => {
+  it('decline float64 arrays and arrays or parameters too short (the TypeScript loops then run and say which)', () => {
     const s = freshModule();
     const plans = wasmPlans(s, false);
     const [m, n] = [4, 8];
-    const h = (len: number): Float32Array => inHeapCopy(s, new Float32Array(len));
-    const [w, b] = [new Float32Array(n), new Float32Array(n)];
-    assert.equal(plans.layerNorm(m, n, new Float32Array(m * n), w, b, EPS, h(m * n), null, null), null);
-    assert.equal(plans.layerNorm(m, n, h(m * n), w, b, EPS, h(m * n), new Float32Array(m * n), h(m)), null);
-    assert.equal(plans.layerNorm(m, n, h(m * n), new Float64Array(n), b, EPS, h(m * n), null, null), null);
-    assert.equal(plans.layerNorm(m, n, h(m * n), w.subarray(1), b, EPS, h(m * n), null, null), null);
-    assert.equal(plans.layerNormBackward(m, n, new Float32Array(m * n), w, h(m * n), h(m), h(m * n), null, null), null);
-    const g = h(m * n);
-    assert.equal(plans.layerNormBackward(m, n, g, w, h(m * n), h(m), g, null, null), null, 'dx over g would go through scratch space');
+    const a = (len: number): Float32Array => new Float32Array(len);
+    const [w, b] = [a(n), a(n)];
+    assert.equal(plans.layerNorm(m, n, new Float64Array(m * n), w, b, EPS, a(m * n), null, null), null);
+    assert.equal(plans.layerNorm(m, n, a(m * n), new Float64Array(n), b, EPS, a(m * n), null, null), null);
+    assert.equal(plans.layerNorm(m, n, a(m * n), w.subarray(1), b, EPS, a(m * n), null, null), null);
+    assert.equal(plans.layerNorm(m, n, a(m * n), w, b, EPS, a(m * n), a(m * n - 1), a(m)), null);
+    assert.equal(plans.layerNormBackward(m, n, a(m * n), w, a(m * n), a(m - 1), a(m * n), null, null), null);
+    assert.equal(plans.layerNormBackward(m, n, a(m * n), w, a(m * n), a(m), null, a(n - 1), null), null);
+    assert.ok(plans.layerNorm(m, n, a(m * n), w, b, EPS, a(m * n), a(m * n), a(m)), 'ordinary float32 arrays are taken');
   });
 
-  it('give the same bits on 1, 2 and 3 threads, TypeScript loops (shared arrays) and wasm (heap arrays)', () => {
+  it('give the same bits on 1, 2 and 3 threads: TypeScript loops, and wasm on heap arrays and on copies', () => {
     const s = freshModule();
     const rnd = uniform(34);
     const always = { ts: 1, wasm: 1 };
@@ -163,9 +189,11 @@ describe('LayerNorm kernels', () => {
       const want = run(fastTsKernels, m, n, p, sameArrays);
       for (const threads of [2, 3]) {
         const pool = sharedPool(threads);
+        const wasm = createParallelKernels(fastTsKernels, threads, s, always);
         for (const [variant, k, make] of [
           ['TypeScript', createParallelKernels(fastTsKernels, threads, null, always), sharedCopy],
-          ['wasm', createParallelKernels(fastTsKernels, threads, s, always), (a: FloatArray) => inHeapCopy(s, a)],
+          ['wasm on heap arrays', wasm, (a: FloatArray) => inHeapCopy(s, a)],
+          ['wasm on copies', wasm, sharedCopy],
         ] as const) {
           const [dispatched, failed] = [pool.dispatched, pool.failed];
           assertAllSame(run(k, m, n, p, make), want, `${variant} ${m}x${n} on ${threads} threads`);
