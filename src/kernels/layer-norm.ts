@@ -11,8 +11,9 @@ import type { FloatArray } from './types.js';
  * even to -0), then adds those of values k, k + 8, ... of [0, t); the lanes are combined as ((s0 + s4) + (s2 + s6)) +
  * ((s1 + s5) + (s3 + s7)). That is the order of the wasm kernels' four f64x2 accumulators, so both give the same bits
  * (training with arrays in the wasm heap or not gives the same results). Each loop is a small function called per row
- * and written out for its own sum: the old single function deoptimised on every call ("insufficient type feedback")
- * and then ran about 4x slower, and one generic sum over float64 scratch copies of the rows measured 1.8x slower. */
+ * and written out for its own sum (the old single function was deoptimised on every call, "insufficient type
+ * feedback", its later loops never having run when it was optimised); one generic sum over float64 scratch copies of
+ * the rows measured 1.8x slower. */
 
 /** sum of x[o + j] for j < n, in the lane order */
 function rowSum(x: FloatArray, o: number, n: number): number {
