@@ -9,6 +9,7 @@ export { expInto } from './expf';
 export { gatherRows, scatterAddRows } from './row-copies';
 export { addRowVec, columnSumBlocks, combineColumnSums, relu, reluBackward } from './elementwise';
 export { applyMask, dropoutChunks } from './dropout';
+export { layerNorm, layerNormBackwardRows } from './layer-norm';
 
 import { rowStart } from './rows';
 

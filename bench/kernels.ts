@@ -1,6 +1,6 @@
 // Kernel benchmark: GEMM GFLOP/s against OpenBLAS, and GB/s of the memory-bound kernels (SpMM, the fused SpMM + bias +
-// activation against its three-kernel composition, GSpMM, edge softmax, fused GAT attention, row gather, dropout and the
-// elementwise ops of a training step) against bandwidth probes (JS triad, native copy) measured in the same run.
+// activation against its three-kernel composition, GSpMM, edge softmax, fused GAT attention, row gather, dropout, the
+// elementwise ops of a training step and LayerNorm) against bandwidth probes (JS triad, native copy) measured in the same run.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,14 +14,18 @@ import { GraphContext } from '../src/nn/graph-context.js';
 import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MODEL } from './lib/bandwidth.js';
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
 import { argFlag, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
-import { allocateOperands, BYTE_MODEL, byteMask, freeOperands, type OperandPlace, elementwiseCases, gatCases, KNOWN_KERNELS, rowCases, spmmCases, type SparseCase } from './lib/sparse-cases.js';
+import {
+  allocateOperands, BYTE_MODEL, byteMask, freeOperands, type OperandPlace, type Operands, elementwiseCases, gatCases, KNOWN_KERNELS, normCases, rowCases,
+  spmmCases, type SparseCase,
+} from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
 
 /* Run: npm run bench:kernels [-- --large] [-- --skip-gemm] [-- --operands heap|ordinary] (--large adds a 1M-node
  * graph: several more minutes; --operands: where the operands live, see OperandPlace: heap by default);
  * `-- --only attention`: the GAT attention rows alone (fused kernels, the pieces and the unfused chains they replace),
  * written to reports/bench-kernels-attention.json; `-- --only heads`: every multi-head row (GSpMM and its transpose
- * and backward, SDDMM, the attention rows), written to reports/bench-kernels-heads.json.
+ * and backward, SDDMM, the attention rows), written to reports/bench-kernels-heads.json; `-- --only norm`: the LayerNorm
+ * rows (forward with and without xhat, backward, and the reference loops), written to reports/bench-kernels-norm.json.
  * Graphs: Cora (data/cora.npz) and a synthetic 200k-node graph of average degree 20. Every figure is the median of
  * repeated calls (the machine is shared; the header prints the load average). The parallel kernels (those whose 2-thread version differs from the 1-thread one) are timed
  * with 1 and with 2 threads (setThreads); threadsUsed says whether the work was actually split (small products stay
@@ -65,7 +69,7 @@ function operandPlace(): OperandPlace {
   return v;
 }
 
-type Only = 'attention' | 'heads' | undefined;
+type Only = 'attention' | 'heads' | 'norm' | undefined;
 
 async function sparseRows(large: boolean, bounds: Bounds, only: Only): Promise<KernelRow[]> {
   const rows: KernelRow[] = [];
@@ -93,17 +97,28 @@ async function sparseRows(large: boolean, bounds: Bounds, only: Only): Promise<K
   return rows;
 }
 
-/** Dropout and the elementwise kernels of a training step on 200k x 256 values (a hidden activation's size). */
-function elementwiseRows(bounds: Bounds): KernelRow[] {
+/** The cases `make` gives on 200k x 256 values (a hidden activation's size), on 1 and 2 threads. */
+function activationSizedRows(bounds: Bounds, make: (rows: number, width: number, o: Operands) => SparseCase[]): KernelRow[] {
   const [rows, width] = [200_000, 256];
   const n = rows * width;
   const o = allocateOperands(rows, 0, width, width, operandPlace());
-  const mask = byteMask(n, operandPlace());
-  const seed = Int32Array.of(1, 2, 3, 4);
-  getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
-  const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
   const info = { name: `${n / 1e6}M values (${rows / 1000}k x ${width})`, nodes: n, nnz: 0 };
-  return [1, PARALLEL_THREADS].flatMap((t) => runCases([dropout, ...elementwiseCases(rows, width, o, mask)], info, t, bounds, log));
+  const cases = make(rows, width, o);
+  const result = [1, PARALLEL_THREADS].flatMap((t) => runCases(cases, info, t, bounds, log));
+  freeOperands(o);
+  return result;
+}
+
+/** Dropout and the elementwise kernels of a training step. */
+function elementwiseRows(bounds: Bounds): KernelRow[] {
+  return activationSizedRows(bounds, (rows, width, o) => {
+    const n = rows * width;
+    const mask = byteMask(n, operandPlace());
+    const seed = Int32Array.of(1, 2, 3, 4);
+    getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
+    const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
+    return [dropout, ...elementwiseCases(rows, width, o, mask)];
+  });
 }
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(0)}%`);
@@ -133,7 +148,9 @@ async function main(): Promise<void> {
   }
   const large = argFlag('large');
   const only = argValue('only');
-  if (only !== undefined && only !== 'attention' && only !== 'heads') throw new Error(`--only: expected 'attention' or 'heads', got '${only}'`);
+  if (only !== undefined && only !== 'attention' && only !== 'heads' && only !== 'norm') {
+    throw new Error(`--only: expected 'attention', 'heads' or 'norm', got '${only}'`);
+  }
   const threadsBefore = getThreads();
   const backend = describeBackend();
   const header = `fastgnn kernels: ${backend.kernels}, sparse threads ${backend.threads}, GEMM ${backend.gemm}, operands ${operandPlace()}` +
@@ -160,7 +177,8 @@ async function main(): Promise<void> {
     limit = gemmLimit(gemm);
     addFractions(gemm, limit.gflops);
   }
-  const sparse = [...(await sparseRows(large, bounds, only)), ...(only ? [] : elementwiseRows(bounds))];
+  const normRows = (): KernelRow[] => activationSizedRows(bounds, normCases);
+  const sparse = only === 'norm' ? normRows() : [...(await sparseRows(large, bounds, only)), ...(only ? [] : [...elementwiseRows(bounds), ...normRows()])];
   setThreads(threadsBefore);
 
   const kernelNames = Object.keys(getKernels());

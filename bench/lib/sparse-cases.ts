@@ -2,6 +2,7 @@
 // and the minimal bytes it must move (the byte model GB/s is computed from).
 
 import { transposeCached, type CsrMatrix } from '../../src/graph/csr.js';
+import { referenceKernels } from '../../src/kernels/reference.js';
 import type { ActivationSpec, FloatArray, Kernels } from '../../src/kernels/types.js';
 import type { HeapBlock } from '../../src/kernels/wasm-heap.js';
 import { loadWasmSparse } from '../../src/kernels/wasm-sparse.js';
@@ -36,6 +37,11 @@ export const BYTE_MODEL: Record<string, string> = {
   activationBackward: 'x + g + out, 4n each (relu reads no y)',
   addRowVec: 'x 4n + out 4n (n = rows * f; the bias is not counted)',
   columnSums: 'g 4n (n = rows * f)',
+  layerNorm: 'x + out + xhat 4n each + rstd 4*rows (training: xhat and rstd kept for the backward; weight and bias not counted)',
+  'layerNorm eval': 'x + out 4n (evaluation: no xhat, no rstd)',
+  layerNormBackward: 'g + xhat + dx 4n each + rstd 4*rows (dweight and dbias, 4*f each, not counted)',
+  'layerNorm reference': 'as layerNorm: the plain loops of reference.ts (the op\'s own loops before the kernels)',
+  'layerNormBackward reference': 'as layerNormBackward: the plain loops of reference.ts (the gradient rule\'s loops before the kernels)',
 };
 
 /** The fused GAT attention kernels, looked up by name so this bench runs whether or not a kernel set has them. */
@@ -173,6 +179,26 @@ export function elementwiseCases(rows: number, width: number, o: Operands, mask:
     c('addRowVec', 8 * n, (k) => k.addRowVec(rows, width, o.x, o.u, o.out)),
     c('columnSums', 4 * n, (k) => k.columnSums(rows, width, o.x, o.du)),
     c('applyMask', 9 * n, (k) => k.applyMask(n, mask, 2, o.x, o.out)),
+  ];
+}
+
+/** LayerNorm on `rows` x `width` values as training runs it (with xhat and rstd) and as evaluation does (out only), its
+ *  backward (all three gradients, from the forward's xhat and rstd), and the reference loops of both. */
+export function normCases(rows: number, width: number, o: Operands): SparseCase[] {
+  const n = rows * width;
+  const weight = Float32Array.from({ length: width }, (_, j) => 1 + j / width);
+  const bias = Float32Array.from({ length: width }, (_, j) => j / width - 0.5);
+  const [xhat, rstd, g, dx] = [o.y, o.du.subarray(0, rows), o.v, o.u];
+  const [dweight, dbias] = [new Float32Array(width), new Float32Array(width)];
+  const c = (kernel: string, bytes: number, run: (k: Kernels) => void, parallelAs?: string): SparseCase => ({ kernel, width, heads: 1, bytes, run, parallelAs });
+  const forward = (k: Kernels): void => k.layerNorm(rows, width, o.x, weight, bias, 1e-5, o.out, xhat, rstd);
+  const backward = (k: Kernels): void => k.layerNormBackward(rows, width, g, weight, xhat, rstd, dx, dweight, dbias);
+  return [
+    c('layerNorm', 12 * n + 4 * rows, forward),
+    c('layerNorm eval', 8 * n, (k) => k.layerNorm(rows, width, o.x, weight, bias, 1e-5, o.out, null, null), 'layerNorm'),
+    c('layerNormBackward', 12 * n + 4 * rows, backward),
+    c('layerNorm reference', 12 * n + 4 * rows, () => forward(referenceKernels)),
+    c('layerNormBackward reference', 12 * n + 4 * rows, () => backward(referenceKernels)),
   ];
 }
 

@@ -6,6 +6,7 @@ import { applyMask, chunkCount, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, biasActivationRows, columnSums } from './elementwise.js';
 import { gatAttention, gatAttentionBackward } from './gat-attention.js';
 import { gemmTs } from './gemm-ts.js';
+import { layerNorm, layerNormBackward } from './layer-norm.js';
 import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 import { loadWasmGemm, type WasmGemm } from './wasm-gemm.js';
 import { runPhases } from './wasm-job.js';
@@ -486,7 +487,7 @@ function withKernels(name: string, gemm: (g: GemmArgs) => void, sparse: WasmSpar
     activation: (act, n, x, out) => activationRange(act, x, out, 0, n),
     activationBackward: (act, n, x, y, g, out, scale) => activationBackwardRange(act, x, y, g, out, 0, n, scale),
     addRowVec: (m, n, x, v, out) => addRowVecRange(n, x, v, out, 0, m),
-    columnSums,
+    columnSums, layerNorm, layerNormBackward,
   };
   return sparse ? withWasm(ts, wasmPlans(sparse, false), runPhases) : ts;
 }

@@ -1,10 +1,11 @@
 // Parallel kernels: every memory-bound kernel (sparse products, edge softmax, row gathers, dropout, activations, bias
-// add and column sums) split into ranges between this thread and the pool's workers.
+// add, column sums and LayerNorm) split into ranges between this thread and the pool's workers.
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount } from './dropout-mask.js';
 import { columnSumBlocks, combineColumnSums } from './elementwise.js';
 import { gspmmBackwardByTranspose, MIN_WORK } from './fast.js';
+import { checkLayerNorm, checkLayerNormBackward, combineLayerNormSums } from './layer-norm.js';
 import { runPart, type PartArgs, type PartName } from './parts.js';
 import { isShared, sharedPool, type KernelPool } from './pool.js';
 import type { ActivationSpec, FloatArray, Kernels } from './types.js';
@@ -72,7 +73,7 @@ function splitColumns(a: CsrMatrix, parts: number): number[] {
  *  products, SDDMM, edge softmax and GAT attention go through `sparse` (the wasm module) when given, each phase split
  *  by output rows; the rest through the single-thread loops of fast.ts / elementwise.ts, each part on its own range
  *  (the fused GAT kernels stay `base`'s there; gspmmBackward gathers dX over the transpose). Every output value is computed in the same order as
- *  on one thread (scatters are split by output rows; column sums add fixed blocks, GAT attention's dv fixed row parts), so results have the same bits
+ *  on one thread (scatters are split by output rows; column sums, LayerNorm's weight and bias gradients among them, add fixed blocks, GAT attention's dv fixed row parts), so results have the same bits
  *  for any thread count. */
 export function createParallelKernels(
   base: Kernels, threads: number, sparse: WasmSparse | null = null, minWork: SplitThresholds = { ts: MIN_WORK, wasm: MIN_WASM_WORK },
@@ -209,6 +210,24 @@ export function createParallelKernels(
       const partials = new Float64Array(new SharedArrayBuffer(8 * blocks * n));
       split('columnSums', { m, n, g, partials }, evenly(blocks));
       combineColumnSums(blocks, n, partials, out);
+    },
+    layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd) {
+      if (!worthPlanned(m * n, 1, m, undefined, x, out, xhat, rstd)) return base.layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd);
+      checkLayerNorm(m, n, x, weight, bias, out, xhat, rstd);
+      if (!wasm(plans?.layerNorm(m, n, x, weight, bias, eps, out, xhat, rstd))) {
+        split('layerNorm', { n, x, weight, bias, eps, out, xhat, rstd }, evenly(m));
+      }
+    },
+    layerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias) {
+      const blocks = columnSumBlocks(m);
+      if (!worthPlanned(m * n, 1, blocks, undefined, g, xhat, rstd, dx)) {
+        return base.layerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias);
+      }
+      checkLayerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias);
+      if (wasm(plans?.layerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias))) return;
+      const sums = dweight || dbias ? new Float64Array(new SharedArrayBuffer(16 * blocks * n)) : null;
+      split('layerNormBackward', { m, n, g, weight, xhat, rstd, dx, sums }, evenly(blocks));
+      if (sums) combineLayerNormSums(blocks, n, sums, dweight, dbias);
     },
   };
   return kernels;

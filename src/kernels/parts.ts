@@ -4,6 +4,7 @@
 import type { CsrMatrix } from '../graph/csr.js';
 import { applyMask, dropoutChunks } from './dropout-mask.js';
 import { activationBackwardRange, activationRange, addRowVecRange, columnSumRange } from './elementwise.js';
+import { layerNormBackwardBlocks, layerNormRows } from './layer-norm.js';
 import { fastTsKernels, gatherRowsRange, gspmmTRange, rowSlice, scatterAddRowsRange, spmmBiasActivationRows, spmmTRange } from './fast.js';
 import type { ActivationSpec, FloatArray } from './types.js';
 import { runWasmJob, type WasmJob } from './wasm-job.js';
@@ -28,6 +29,12 @@ export interface PartArgs {
   activationBackward: { act: ActivationSpec; x: FloatArray; y: FloatArray; g: FloatArray; out: FloatArray; scale: number };
   addRowVec: { n: number; x: FloatArray; v: FloatArray; out: FloatArray };
   columnSums: { m: number; n: number; g: FloatArray; partials: Float64Array };
+  layerNorm: {
+    n: number; x: FloatArray; weight: FloatArray; bias: FloatArray; eps: number; out: FloatArray; xhat: FloatArray | null; rstd: FloatArray | null;
+  };
+  layerNormBackward: {
+    m: number; n: number; g: FloatArray; weight: FloatArray; xhat: FloatArray; rstd: FloatArray; dx: FloatArray | null; sums: Float64Array | null;
+  };
   /** a phase of a kernel laid out in the wasm module's memory (see wasm-job.ts) */
   wasm: WasmJob;
 }
@@ -47,7 +54,7 @@ const k = fastTsKernels;
 
 /** The runner of each part. Units: rows of `a` (spmm, gspmm, sddmm*, edgeSoftmax*), output rows = columns of `a`
  *  (spmmT, gspmmT), rows of idx (gatherRows), output rows (scatterAddRows), the phase's units (wasm), dropout chunks (dropout), rows
- *  (addRowVec), row blocks (columnSums, see elementwise.ts) and elements (the rest). */
+ *  (addRowVec, layerNorm), row blocks (columnSums and layerNormBackward, see elementwise.ts) and elements (the rest). */
 const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: number) => void } = {
   spmm: ({ a, x, f, out }, lo, hi) => k.spmm(rowSlice(a, lo, hi), x, f, out.subarray(lo * f, hi * f)),
   spmmBiasActivation: ({ a, x, f, bias, act, out }, lo, hi) => spmmBiasActivationRows(a, x, f, bias, act, out, lo, hi),
@@ -66,6 +73,8 @@ const RUNNERS: { readonly [K in PartName]: (args: PartArgs[K], lo: number, hi: n
   activationBackward: ({ act, x, y, g, out, scale }, lo, hi) => activationBackwardRange(act, x, y, g, out, lo, hi, scale),
   addRowVec: ({ n, x, v, out }, lo, hi) => addRowVecRange(n, x, v, out, lo, hi),
   columnSums: ({ m, n, g, partials }, lo, hi) => columnSumRange(m, n, g, partials, lo, hi),
+  layerNorm: ({ n, x, weight, bias, eps, out, xhat, rstd }, lo, hi) => layerNormRows(n, x, weight, bias, eps, out, xhat, rstd, lo, hi),
+  layerNormBackward: ({ m, n, g, weight, xhat, rstd, dx, sums }, lo, hi) => layerNormBackwardBlocks(m, n, g, weight, xhat, rstd, dx, sums, lo, hi),
   wasm: runWasmJob,
 };
 

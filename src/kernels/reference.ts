@@ -2,6 +2,7 @@
 
 import type { CsrMatrix } from '../graph/csr.js';
 import { chunkCount, dropoutChunks } from './dropout-mask.js';
+import { checkLayerNorm, checkLayerNormBackward } from './layer-norm.js';
 import type { ActivationSpec, FloatArray, GemmArgs, Kernels } from './types.js';
 
 export function referenceGemm(g: GemmArgs): void {
@@ -201,6 +202,56 @@ function columnSums(m: number, n: number, g: FloatArray, out: FloatArray): void 
   }
 }
 
+function layerNorm(
+  m: number, n: number, x: FloatArray, weight: FloatArray, bias: FloatArray, eps: number, out: FloatArray, xhat: FloatArray | null, rstd: FloatArray | null,
+): void {
+  checkLayerNorm(m, n, x, weight, bias, out, xhat, rstd);
+  for (let i = 0, o = 0; i < m; i++, o += n) {
+    let mean = 0;
+    for (let j = o; j < o + n; j++) mean += x[j];
+    mean /= n;
+    let v = 0;
+    for (let j = o; j < o + n; j++) v += (x[j] - mean) * (x[j] - mean);
+    const r = 1 / Math.sqrt(v / n + eps);
+    if (rstd) rstd[i] = r;
+    for (let j = 0; j < n; j++) {
+      const h = (x[o + j] - mean) * r;
+      if (xhat) xhat[o + j] = h;
+      out[o + j] = h * weight[j] + bias[j];
+    }
+  }
+}
+
+/** with gh = g * weight (the gradient of xhat): dx = rstd (gh - mean(gh) - xhat mean(gh xhat)) per row; dweight =
+ *  column sums of g xhat, dbias = column sums of g (float64 sums, one pass over the rows) */
+function layerNormBackward(
+  m: number, n: number, g: FloatArray, weight: FloatArray, xhat: FloatArray, rstd: FloatArray,
+  dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
+): void {
+  checkLayerNormBackward(m, n, g, weight, xhat, rstd, dx, dweight, dbias);
+  const sw = new Float64Array(n);
+  const sb = new Float64Array(n);
+  for (let r = 0, i = 0; r < m; r++, i += n) {
+    let sg = 0;
+    let sgx = 0;
+    for (let j = 0; j < n; j++) {
+      const gh = g[i + j] * weight[j];
+      sg += gh;
+      sgx += gh * xhat[i + j];
+      sw[j] += g[i + j] * xhat[i + j];
+      sb[j] += g[i + j];
+    }
+    if (!dx) continue;
+    sg /= n;
+    sgx /= n;
+    for (let j = 0; j < n; j++) dx[i + j] = rstd[r] * (g[i + j] * weight[j] - sg - xhat[i + j] * sgx);
+  }
+  for (let j = 0; j < n; j++) {
+    if (dweight) dweight[j] = sw[j];
+    if (dbias) dbias[j] = sb[j];
+  }
+}
+
 /** The unfused composition: spmm -> addRowVec -> activation. */
 function spmmBiasActivation(a: CsrMatrix, x: FloatArray, f: number, bias: FloatArray, act: ActivationSpec, out: FloatArray): void {
   spmm(a, x, f, out);
@@ -231,4 +282,6 @@ export const referenceKernels: Kernels = {
   activationBackward,
   addRowVec,
   columnSums,
+  layerNorm,
+  layerNormBackward,
 };

@@ -81,4 +81,19 @@ export interface Kernels {
   addRowVec(m: number, n: number, x: FloatArray, v: FloatArray, out: FloatArray): void;
   /** out[j] = sum over the m rows i of g[i * n + j] (a bias gradient) */
   columnSums(m: number, n: number, g: FloatArray, out: FloatArray): void;
+  /** LayerNorm of the m rows of width n of x: per row the mean and the biased variance, rstd = 1 / sqrt(var + eps),
+   *  xhat = (x - mean) * rstd and out = xhat * weight + bias (weight and bias [n]); writes rstd [m] and xhat [m, n]
+   *  too when given (what the backward needs; null in evaluation); out may be x */
+  layerNorm(
+    m: number, n: number, x: FloatArray, weight: FloatArray, bias: FloatArray, eps: number, out: FloatArray,
+    xhat: FloatArray | null, rstd: FloatArray | null,
+  ): void;
+  /** LayerNorm's gradients given g = dLoss/dout and the forward's xhat and rstd: per row dx = rstd * (gh - mean(gh)
+   *  - xhat * mean(gh * xhat)) with gh = g * weight; dweight = column sums of g * xhat and dbias = column sums of g
+   *  (float64, by fixed blocks of rows as columnSums: the same bits for any thread count); any of dx, dweight and
+   *  dbias may be null (not wanted); dx may be g */
+  layerNormBackward(
+    m: number, n: number, g: FloatArray, weight: FloatArray, xhat: FloatArray, rstd: FloatArray,
+    dx: FloatArray | null, dweight: FloatArray | null, dbias: FloatArray | null,
+  ): void;
 }

@@ -9,13 +9,14 @@ import {
 import type { WasmPhase } from './wasm-job.js';
 import { applyMaskPlan, dropoutPlan } from './wasm-dropout.js';
 import { activationBackwardPlan, activationPlan, addRowVecPlan, columnSumsPlan } from './wasm-elementwise.js';
+import { layerNormBackwardPlan, layerNormPlan } from './wasm-layer-norm.js';
 import { gatherRowsPlan, scatterAddRowsPlan } from './wasm-rows.js';
 import { gatherPlan, transposedGatherPlan, type WasmSparse } from './wasm-sparse.js';
 
 export type PlannedKernel =
   | 'spmm' | 'spmmBiasActivation' | 'spmmT' | 'gspmm' | 'gspmmT' | 'sddmmDot' | 'gspmmBackward' | 'sddmmAdd' | 'edgeSoftmax'
   | 'edgeSoftmaxBackward' | 'gatAttention' | 'gatAttentionBackward' | 'gatherRows' | 'scatterAddRows' | 'addRowVec' | 'activation'
-  | 'columnSums' | 'activationBackward' | 'dropout' | 'applyMask';
+  | 'columnSums' | 'activationBackward' | 'dropout' | 'applyMask' | 'layerNorm' | 'layerNormBackward';
 
 export type WasmPlans = { readonly [K in PlannedKernel]: (...args: Parameters<Kernels[K]>) => WasmPhase[] | null };
 
@@ -45,6 +46,8 @@ export function wasmPlans(s: WasmSparse, parallel: boolean): WasmPlans {
     activationBackward: on(activationBackwardPlan),
     dropout: on(dropoutPlan),
     applyMask: on(applyMaskPlan),
+    layerNorm: on(layerNormPlan),
+    layerNormBackward: on(layerNormBackwardPlan),
   };
 }
 

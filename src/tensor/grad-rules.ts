@@ -249,39 +249,14 @@ export const BACKWARD: { readonly [P in Primitive]: BackwardRule<P> } = {
     getKernels().applyMask(d.length, mask, scale, g, d);
     return [d];
   },
-  // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), per row
-  // with gh = g * weight (the gradient of xhat): dx = rstd (gh - mean(gh) - xhat mean(gh xhat)) per row;
-  // dweight = column sums of g xhat, dbias = column sums of g (float64 sums, one pass over the rows)
+  // dx = rstd (gh - mean(gh) - xhat mean(gh xhat)) per row with gh = g * weight (the gradient of xhat); dweight =
+  // column sums of g xhat, dbias = column sums of g (see the kernel)
   layerNorm: ({ inputs: [, weight], saved: { xhat, rstd } }, out, g, needs) => {
-    const n = out.cols;
-    const w = weight.data;
     const dx = needs[0] ? overwrittenLike(out) : null;
-    const sw = new Float64Array(n);
-    const sb = new Float64Array(n);
-    for (let r = 0, i = 0; i < g.length; r++, i += n) {
-      let sg = 0;
-      let sgx = 0;
-      for (let j = 0; j < n; j++) {
-        const gj = g[i + j];
-        const gh = gj * w[j];
-        sg += gh;
-        sgx += gh * xhat[i + j];
-        sw[j] += gj * xhat[i + j];
-        sb[j] += gj;
-      }
-      if (!dx) continue;
-      sg /= n;
-      sgx /= n;
-      const rs = rstd[r];
-      for (let j = 0; j < n; j++) dx[i + j] = rs * (g[i + j] * w[j] - sg - xhat[i + j] * sgx);
-    }
-    const dw = needs[1] ? like(weight) : null;
-    const db = needs[2] ? like(weight) : null;
-    for (let j = 0; j < n; j++) {
-      if (dw) dw[j] = sw[j];
-      if (db) db[j] = sb[j];
-    }
-    return [dx, dw, db];
+    const dweight = needs[1] ? overwrittenLike(weight) : null;
+    const dbias = needs[2] ? overwrittenLike(weight) : null;
+    getKernels().layerNormBackward(out.rows, out.cols, g, weight.data, xhat, rstd, dx, dweight, dbias);
+    return [dx, dweight, dbias];
   },
   // the same formula per column
   batchNorm: ({ saved: { xhat, rstd } }, out, g) => {

@@ -5,7 +5,7 @@ import { getKernels } from '../kernels/backend.js';
 import { expMinus } from '../kernels/exp.js';
 import type { ActivationSpec, FloatArray } from '../kernels/types.js';
 import { splitScores } from './attention-scores.js';
-import { record } from './tape.js';
+import { record, tracksGradient } from './tape.js';
 import { allocate, allocateOverwritten, shapeSize, Tensor } from './tensor.js';
 
 /** Anything that draws uniform numbers in [0, 1); every random op takes one explicitly. */
@@ -370,33 +370,25 @@ function newMask(n: number): Uint8Array {
   return new Uint8Array(words.buffer, words.byteOffset, n);
 }
 
-/** torch's LayerNorm in one pass: each row normalised to zero mean and unit (biased) variance, then times `weight`
- *  and plus `bias` (both [cols]). */
+/** torch's LayerNorm: each row normalised to zero mean and unit (biased) variance, then times `weight` and plus `bias`
+ *  (both [cols]), by the layerNorm kernel. On the tape it also keeps xhat and rstd for the backward rule, rstd right
+ *  after xhat in one array (so that rstd is in shared memory, or in the wasm heap, whenever xhat is). */
 export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor, eps = 1e-5): Tensor {
   const [m, n] = matrix('layerNorm', x, 'x');
+  if (n === 0) throw new Error(`layerNorm: x has no columns to normalise (shape [${x.shape.join(', ')}])`);
   rowVector('layerNorm', x, weight);
   rowVector('layerNorm', x, bias);
-  const xd = x.data;
-  const w = weight.data;
-  const b = bias.data;
-  const xhat = allocateOverwritten(x.dtype, x.size);
   const out = allocateOverwritten(x.dtype, x.size);
-  const rstd = allocate(x.dtype, m);
-  for (let i = 0, o = 0; i < m; i++, o += n) {
-    let mean = 0;
-    for (let j = o; j < o + n; j++) mean += xd[j];
-    mean /= n;
-    let v = 0;
-    for (let j = o; j < o + n; j++) v += (xd[j] - mean) * (xd[j] - mean);
-    const r = 1 / Math.sqrt(v / n + eps);
-    rstd[i] = r;
-    for (let j = 0; j < n; j++) {
-      const h = (xd[o + j] - mean) * r;
-      xhat[o + j] = h;
-      out[o + j] = h * w[j] + b[j];
-    }
+  const inputs = [x, weight, bias];
+  if (!tracksGradient(inputs)) {
+    // off the tape (evaluation): nothing to keep, and the tensor record() would give
+    getKernels().layerNorm(m, n, x.data, weight.data, bias.data, eps, out, null, null);
+    return new Tensor(out, x.shape);
   }
-  return record('layerNorm', [x, weight, bias], { eps }, out, x.shape, { xhat, rstd });
+  const saved = allocateOverwritten(x.dtype, x.size + m);
+  const [xhat, rstd] = [saved.subarray(0, x.size), saved.subarray(x.size)];
+  getKernels().layerNorm(m, n, x.data, weight.data, bias.data, eps, out, xhat, rstd);
+  return record('layerNorm', inputs, { eps }, out, x.shape, { xhat, rstd });
 }
 
 /** Normalises each column with the batch's statistics (training-mode BatchNorm, biased variance).

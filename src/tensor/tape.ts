@@ -21,6 +21,11 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Whether a primitive applied to `inputs` now joins the tape: gradients are on and some input needs one. */
+export function tracksGradient(inputs: readonly Tensor[]): boolean {
+  return gradEnabled && inputs.some((t) => t.requiresGrad);
+}
+
 /** Wraps a primitive's result; it joins the tape only when some input needs a gradient. */
 export function record<P extends Primitive>(
   prim: P,
@@ -30,6 +35,6 @@ export function record<P extends Primitive>(
   shape: readonly number[],
   saved: SavedOf<P>,
 ): Tensor {
-  const needsGrad = gradEnabled && inputs.some((t) => t.requiresGrad);
+  const needsGrad = tracksGradient(inputs);
   return new Tensor(data, shape, needsGrad, needsGrad ? { prim, inputs, attrs, saved } : null);
 }

@@ -82,7 +82,11 @@ const cases: Record<Primitive, Array<[string, () => void]>> = {
   gatherRows: [['with repeats', () => gradcheck((x) => gatherRows(x, Int32Array.of(3, 0, 3, 5)), [randomLeaf([6, 2], 1)])]],
   scatterAddRows: [['with repeats', () => gradcheck((x) => scatterAddRows(x, Int32Array.of(3, 0, 3, 5), 7), [randomLeaf([4, 2], 1)])]],
   dropout: [['fixed mask', () => gradcheck((x) => dropout(x, 0.4, fixedUniform(7)), [randomLeaf([5, 4], 1)])]],
-  layerNorm: [['rows, affine', () => gradcheck((x, w, b) => layerNorm(x, w, b), [randomLeaf([4, 5], 1), randomLeaf([5], 2), randomLeaf([5], 3)])]],
+  layerNorm: [
+    ['rows, affine', () => gradcheck((x, w, b) => layerNorm(x, w, b), [randomLeaf([4, 5], 1), randomLeaf([5], 2), randomLeaf([5], 3)])],
+    // 19 wide: the kernels' eight-lane row sums and their tail
+    ['rows of 19', () => gradcheck((x, w, b) => layerNorm(x, w, b), [randomLeaf([3, 19], 4, 2), randomLeaf([19], 5, 1), randomLeaf([19], 6)])],
+  ],
   batchNorm: [['columns', () => gradcheck((x) => batchNorm(x).y, [randomLeaf([6, 3], 1)])]],
 };
 

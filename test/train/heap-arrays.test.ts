@@ -1,5 +1,5 @@
 // Training with the arenas' float32 arrays in the wasm kernels' heap (used in place) gives the same bits as with
-// ordinary arrays (copied into the kernels' memory on every call), for GCN and GAT, full-batch and mini-batch.
+// ordinary arrays (copied into the kernels' memory on every call), for GCN (with LayerNorm too) and GAT, full-batch and mini-batch.
 
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -14,9 +14,9 @@ const d = generateSynthetic({ nodes: 3000, avgDegree: 8, classes: 4, features: 2
 const data = prepareData(d, { featureLayout: 'dense' });
 const opts = { epochs: 4, lr: 0.01, weightDecay: 5e-4, decayScope: 'all' as const, patience: null, optimizer: 'adam' as const, scheduler: 'none' as const };
 
-function run(kind: ModelKind, heap: boolean): { losses: number[]; weights: Float32Array[] } {
+function run(kind: ModelKind, heap: boolean, norm: 'none' | 'layer' = 'none'): { losses: number[]; weights: Float32Array[] } {
   useHeapArrays(heap);
-  const model = new GNN({ ...defaultModelConfig(kind, 24, 4), hidden: 32 }, 5);
+  const model = new GNN({ ...defaultModelConfig(kind, 24, 4), hidden: 32, norm }, 5);
   const r = trainFullBatch(model, data, d.split!, opts);
   return { losses: r.history.flatMap((m) => [m.trainLoss, m.valLoss]), weights: model.parameters().map((p) => p.data.slice() as Float32Array) };
 }
@@ -24,16 +24,17 @@ function run(kind: ModelKind, heap: boolean): { losses: number[]; weights: Float
 describe('arrays in the wasm heap', () => {
   after(() => useHeapArrays(true));
 
-  it('train GCN and GAT to the same bits as ordinary arrays', () => {
+  it('train GCN, GAT and GCN + LayerNorm (the wasm LayerNorm kernels) to the same bits as ordinary arrays', () => {
     const heap = loadWasmSparse()?.heap;
     assert.ok(heap, 'the wasm kernels load');
-    for (const kind of ['gcn', 'gat'] as ModelKind[]) {
-      const ordinary = run(kind, false);
+    for (const [kind, norm] of [['gcn', 'none'], ['gat', 'none'], ['gcn', 'layer']] as const) {
+      const ordinary = run(kind, false, norm);
       const used = heap.usedBytes;
-      const inHeap = run(kind, true);
-      assert.ok(heap.usedBytes > used, `${kind}: the arena took arrays from the heap`);
-      assert.deepEqual(inHeap.losses, ordinary.losses, `${kind}: losses`);
-      assert.deepEqual(inHeap.weights, ordinary.weights, `${kind}: weights`);
+      const inHeap = run(kind, true, norm);
+      const what = `${kind} norm=${norm}`;
+      assert.ok(heap.usedBytes > used, `${what}: the arena took arrays from the heap`);
+      assert.deepEqual(inHeap.losses, ordinary.losses, `${what}: losses`);
+      assert.deepEqual(inHeap.weights, ordinary.weights, `${what}: weights`);
     }
   });
 
