@@ -7,6 +7,7 @@ import { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
 import { inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
+import { lazyEpochs, type EpochBatches } from './lazy-epoch.js';
 
 export interface ClusterGcnOptions {
   /** parts of the partition, an integer in [1, number of nodes] */
@@ -19,13 +20,11 @@ export interface ClusterGcnOptions {
   readonly imbalance?: number;
 }
 
-export interface ClusterGcnSampler {
+export interface ClusterGcnSampler extends EpochBatches {
   /** part id of every node */
   readonly parts: Int32Array;
   /** ceil(numParts / partsPerBatch): batches of an epoch, at most (merges without train nodes are left out) */
   readonly batchesPerEpoch: number;
-  /** the batches of epoch e; a pure function of (graph, train nodes, options, e) */
-  epoch(e: number): Batch[];
 }
 
 /** Cluster-GCN batches. The graph is partitioned once (partitionGraph, seeded by `seed`). Epoch e shuffles the
@@ -53,10 +52,8 @@ export function clusterGcnBatches(ctx: GraphContext, trainNodes: Int32Array, opt
   const epochRoot = new Rng(seed).fork(1);
   const batchesPerEpoch = Math.ceil(numParts / partsPerBatch);
   const scratch = inducedScratch(n);
-  const epoch = (e: number): Batch[] => {
-    if (!Number.isInteger(e) || e < 0) throw new Error(`${what}: epoch must be a non-negative integer, got ${e}`);
+  function* draw(e: number): Generator<Batch> {
     const order = epochRoot.fork(e).shuffle(Int32Array.from({ length: numParts }, (_, i) => i));
-    const out: Batch[] = [];
     for (let s = 0; s < numParts; s += partsPerBatch) {
       const chosen = order.subarray(s, s + partsPerBatch);
       const size = chosen.reduce((acc, p) => acc + members[p].length, 0);
@@ -69,11 +66,10 @@ export function clusterGcnBatches(ctx: GraphContext, trainNodes: Int32Array, opt
       nodes.sort();
       const outputIndex = Int32Array.from(nodes.keys()).filter((i) => trainMask[nodes[i]] === 1);
       if (outputIndex.length === 0) continue;
-      out.push({ nodes, graph: inducedSubgraph(ctx.graph, nodes, scratch).graph, outputIndex });
+      yield { nodes, graph: inducedSubgraph(ctx.graph, nodes, scratch).graph, outputIndex };
     }
-    return out;
-  };
-  return { parts, batchesPerEpoch, epoch };
+  }
+  return { parts, batchesPerEpoch, ...lazyEpochs(what, draw) };
 }
 
 /** Node ids of every part, ascending. */

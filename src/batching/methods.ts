@@ -214,7 +214,7 @@ export function usedOptions(method: MethodName, r: ResolvedMethodOptions): Recor
 /** The training batches of a method: fixed ones (built once) or a per-epoch sampler. */
 export type TrainBatches =
   | { kind: 'fixed'; batches: Batch[] }
-  | { kind: 'sampled'; batchesPerEpoch: number; epoch: (epoch: number) => readonly Batch[] };
+  | { kind: 'sampled'; batchesPerEpoch: number; epoch: (epoch: number) => Iterable<Batch> };
 
 /** Seed of batch construction, a stream apart from the model's initialisation seed. */
 const batchSeed = (seed: number): number => new Rng(seed).fork(0xba7c).nextU32();
@@ -233,21 +233,21 @@ export async function buildTrainBatches(method: MethodName, r: ResolvedMethodOpt
       return { kind: 'fixed', batches: ibmbBatchBatches(ctx, train, ibmbBatchOptions(r, 1, seed)) };
     case 'cluster-gcn': {
       const s = clusterGcnBatches(ctx, train, { numParts: r.numParts, partsPerBatch: r.partsPerBatch, seed });
-      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.epoch(e) };
+      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.batches(e) };
     }
     case 'saint-rw': {
       const s = saintRandomWalkBatches(ctx, train, { roots: r.roots, walkLength: r.walkLength, sampleCoverage: r.sampleCoverage }, new Rng(seed));
-      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.epoch(e) };
+      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.batches(e) };
     }
     case 'neighbor': {
       const s = neighborSamplingBatches(ctx, train, { batchSize: r.batchSize, fanouts: r.fanouts }, new Rng(seed));
-      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.epoch(e) };
+      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.batches(e) };
     }
     case 'shadow-ppr': {
       const s = await shadowPprBatches(ctx, train, {
         alpha: r.alpha, eps: r.eps, topk: r.topk, batchSize: r.batchSize, seed, threads: r.threads,
       });
-      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.epoch(e) };
+      return { kind: 'sampled', batchesPerEpoch: s.batchesPerEpoch, epoch: (e) => s.batches(e) };
     }
   }
 }

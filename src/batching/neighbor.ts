@@ -7,6 +7,7 @@ import type { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
 import type { Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
+import { lazyEpochs, type EpochBatches } from './lazy-epoch.js';
 
 export interface NeighborSamplingOptions {
   /** seed (output) nodes per batch; an integer >= 1 (the last batch of an epoch may hold fewer) */
@@ -15,10 +16,8 @@ export interface NeighborSamplingOptions {
   readonly fanouts: readonly number[];
 }
 
-export interface NeighborSampler {
+export interface NeighborSampler extends EpochBatches {
   readonly batchesPerEpoch: number;
-  /** the batches of one epoch; a pure function of (sampler, epoch) */
-  epoch(epoch: number): Batch[];
 }
 
 /** Throws unless every fanout is an integer >= 1 or -1, and there is at least one. */
@@ -107,15 +106,12 @@ export function neighborSamplingBatches(ctx: GraphContext, trainNodes: Int32Arra
   const hops = [...fanouts];
   const local = scratchFor(ctx.numNodes);
   const batchesPerEpoch = Math.ceil(trainNodes.length / batchSize);
-  const epoch = (e: number): Batch[] => {
-    if (!Number.isInteger(e) || e < 0) throw new Error(`neighborSampling: epoch must be a non-negative integer, got ${e}`);
+  function* draw(e: number): Generator<Batch> {
     const er = rng.fork(e);
     const perm = er.shuffle(Int32Array.from(trainNodes));
-    const out: Batch[] = [];
     for (let b = 0; b < batchesPerEpoch; b++) {
-      out.push(sampleNeighborhood(ctx.graph, perm.subarray(b * batchSize, (b + 1) * batchSize), hops, er, local));
+      yield sampleNeighborhood(ctx.graph, perm.subarray(b * batchSize, (b + 1) * batchSize), hops, er, local);
     }
-    return out;
-  };
-  return { batchesPerEpoch, epoch };
+  }
+  return { batchesPerEpoch, ...lazyEpochs('neighborSampling', draw) };
 }

@@ -12,6 +12,7 @@ import type { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
 import { inducedScratch, type Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
+import { lazyEpochs, type EpochBatches } from './lazy-epoch.js';
 
 export interface SaintRandomWalkOptions {
   /** random walks (one per root) per batch; an integer >= 1 (PyG batch_size) */
@@ -43,12 +44,10 @@ export interface SaintNorm {
   readonly adjacency: CsrMatrix;
 }
 
-export interface SaintSampler {
+export interface SaintSampler extends EpochBatches {
   /** null when sampleCoverage is 0 */
   readonly norm: SaintNorm | null;
   readonly batchesPerEpoch: number;
-  /** the batches of one epoch; a pure function of (sampler, epoch) */
-  epoch(epoch: number): Batch[];
 }
 
 interface Resolved {
@@ -178,10 +177,8 @@ export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array
   const mark = new Int32Array(ctx.numNodes).fill(-1);
   const scratch = inducedScratch(ctx.numNodes);
   let stamp = 0;
-  const epoch = (e: number): Batch[] => {
-    if (!Number.isInteger(e) || e < 0) throw new Error(`saintRandomWalk: epoch must be a non-negative integer, got ${e}`);
+  function* draw(e: number): Generator<Batch> {
     const er = epochRoot.fork(e);
-    const out: Batch[] = [];
     for (let s = 0; s < r.numSteps; s++) {
       const nodes = walkNodes(ctx.graph, r, er, mark, stamp++);
       const outputIndex = Int32Array.from(nodes.keys()).filter((i) => r.trainMask[nodes[i]] === 1);
@@ -195,9 +192,8 @@ export function saintRandomWalkBatches(ctx: GraphContext, trainNodes: Int32Array
         outputIndex,
         lossWeights: norm ? Float32Array.from(outputIndex, (i) => norm.nodeNorm[nodes[i]] * outputIndex.length) : undefined,
       };
-      out.push(batch);
+      yield batch;
     }
-    return out;
-  };
-  return { norm, batchesPerEpoch: r.numSteps, epoch };
+  }
+  return { norm, batchesPerEpoch: r.numSteps, ...lazyEpochs('saintRandomWalk', draw) };
 }

@@ -7,6 +7,7 @@ import { Rng } from '../graph/rng.js';
 import type { GraphContext } from '../nn/graph-context.js';
 import type { Batch } from './batch.js';
 import { checkNodeSet } from './full.js';
+import { lazyEpochs, type EpochBatches } from './lazy-epoch.js';
 import { pprGraphOf, pprOptions } from './ibmb-node.js';
 
 export interface ShadowPprOptions {
@@ -26,10 +27,8 @@ export interface ShadowPprOptions {
   readonly minSourcesPerThread?: number;
 }
 
-export interface ShadowPprSampler {
+export interface ShadowPprSampler extends EpochBatches {
   readonly batchesPerEpoch: number;
-  /** the batches of epoch e; a pure function of (graph, targets, options, e) */
-  epoch(e: number): Batch[];
 }
 
 /** All targets' subgraphs, concatenated: target t owns nodes[nodePtr[t]..nodePtr[t+1]) (sorted global ids) and
@@ -65,14 +64,11 @@ export async function shadowPprBatches(ctx: GraphContext, targets: Int32Array, o
   const subs = buildSubgraphs(ctx.graph, targets, top.indptr, top.nodes);
   const root = new Rng(seed);
   const batchesPerEpoch = Math.ceil(targets.length / batchSize);
-  const epoch = (e: number): Batch[] => {
-    if (!Number.isInteger(e) || e < 0) throw new Error(`${what}: epoch must be a non-negative integer, got ${e}`);
+  function* draw(e: number): Generator<Batch> {
     const order = root.fork(e).shuffle(Int32Array.from({ length: targets.length }, (_, i) => i));
-    const out: Batch[] = [];
-    for (let s = 0; s < targets.length; s += batchSize) out.push(unionBatch(subs, order.subarray(s, s + batchSize)));
-    return out;
-  };
-  return { batchesPerEpoch, epoch };
+    for (let s = 0; s < targets.length; s += batchSize) yield unionBatch(subs, order.subarray(s, s + batchSize));
+  }
+  return { batchesPerEpoch, ...lazyEpochs(what, draw) };
 }
 
 /** Induced subgraphs of every target's node set (sets given as CSR rows setPtr/setNodes), one scratch map. */

@@ -32,9 +32,10 @@ export function fixedBatchSource(
   };
 }
 
-/** Batches drawn afresh every epoch by `sampleEpoch` (e.g. saintRandomWalkBatches(...).epoch), each gathered
- *  (materialised) only when the training loop reaches it, so one epoch's features are never all held at once. */
-export function sampledBatchSource(sampleEpoch: (epoch: number) => readonly Batch[], data: PreparedData): BatchSource {
+/** Batches drawn afresh every epoch by `sampleEpoch` (e.g. saintRandomWalkBatches(...).batches), each sampled (when
+ *  `sampleEpoch` is lazy) and gathered (materialised) only when the training loop reaches it, so that the first step
+ *  of an epoch waits for one batch and one epoch's batches are never all held at once. */
+export function sampledBatchSource(sampleEpoch: (epoch: number) => Iterable<Batch>, data: PreparedData): BatchSource {
   return {
     *batches(epoch: number): Iterable<MaterializedBatch> {
       for (const b of sampleEpoch(epoch)) yield materialize(b, data);
