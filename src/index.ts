@@ -14,6 +14,7 @@ export { fromEdgeList, symmetrize, addSelfLoops, removeSelfLoops, gcnNormalize, 
 export { normalizeFeatures, toDense } from './graph/features.js';
 export { parseSplitSpec, resolveSplit, stratifiedSplit, validateSplit, type SplitSizes, type SplitSpec } from './graph/split.js';
 export { graphStats, type DegreeStats, type GraphStats } from './graph/stats.js';
+export { hopProfile, type HopProfile } from './graph/hop-profile.js';
 export { generateSynthetic, type SyntheticOptions } from './graph/generate.js';
 export { Rng, type RngState } from './graph/rng.js';
 

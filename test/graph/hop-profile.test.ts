@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { generateSynthetic } from '../../src/graph/generate.js';
 import { hopProfile } from '../../src/graph/hop-profile.js';
 import type { Split } from '../../src/graph/dataset.js';
+import * as api from '../../src/index.js';
 
 const opts = { nodes: 4000, avgDegree: 12, classes: 4, features: 16, seed: 2 };
 
@@ -34,6 +35,10 @@ test('a class without train nodes is never predicted', () => {
   let zero = 0;
   for (const i of d.split!.test) if (d.labels[i] === 0) zero++;
   assert.equal(p.accuracy[0], 1 - zero / d.split!.test.length);
+});
+
+test('the public API exports it', () => {
+  assert.equal(api.hopProfile, hopProfile);
 });
 
 test('bad hop counts and empty splits are rejected', () => {
