@@ -2,8 +2,8 @@
 
 import { Command } from 'commander';
 import type { Dataset } from '../graph/dataset.js';
-import { hopProfile, type HopProfile } from '../graph/hop-profile.js';
-import { resolveSplit } from '../graph/split.js';
+import { hopProfile, MAX_HOPS, type HopProfile } from '../graph/hop-profile.js';
+import { defaultSplitSpec, resolveSplit } from '../graph/split.js';
 import { graphStats, type GraphStats } from '../graph/stats.js';
 import { describeBackend, type BackendInfo } from '../kernels/backend.js';
 import { featureDensity } from '../train/prepare.js';
@@ -83,9 +83,9 @@ interface InfoFlags extends Partial<DataFlags> {
 }
 
 function hopProfileFor(d: Dataset, flags: InfoFlags): HopProfile & { split: string } {
-  if (flags.hopProfile! > 16) throw new CliError(`--hop-profile: at most 16 propagations, got ${flags.hopProfile}`);
+  if (flags.hopProfile! > MAX_HOPS) throw new CliError(`--hop-profile: at most ${MAX_HOPS} propagations, got ${flags.hopProfile}`);
   if (!d.labels.some((y) => y >= 0)) throw new CliError('--hop-profile: the dataset has no labels');
-  const spec = flags.split ?? (d.split ? 'public' : 'random:20:30');
+  const spec = flags.split ?? defaultSplitSpec(d.split !== undefined);
   let split;
   try {
     split = resolveSplit(d, spec, flags.splitSeed ?? 0);

@@ -15,22 +15,26 @@ export interface HopProfile {
   readonly fitted: number;
 }
 
+/** The most propagations a profile takes (beyond a few the features of a connected graph are smoothed flat). */
+export const MAX_HOPS = 16;
+
 /** The profile up to `hops` propagations with D^-1/2 (A + I) D^-1/2 of the full graph. Class means come from the
  *  split's train nodes (classes without one are never predicted); scores are on its test nodes. */
 export function hopProfile(d: Dataset, split: Split, hops: number): HopProfile {
-  if (!Number.isInteger(hops) || hops < 0 || hops > 16) throw new Error(`hopProfile: hops must be an integer in [0, 16], got ${hops}`);
+  if (!Number.isInteger(hops) || hops < 0 || hops > MAX_HOPS) throw new Error(`hopProfile: hops must be an integer in [0, ${MAX_HOPS}], got ${hops}`);
   if (split.train.length === 0) throw new Error('hopProfile: the split has no train nodes to take class means from');
   if (split.test.length === 0) throw new Error('hopProfile: the split has no test nodes to score');
   const n = d.graph.rows;
   const f = d.features.cols;
   const a = gcnNormalize(addSelfLoops(d.graph));
-  let x: Float32Array = toDense(d.features);
-  if (x === (d.features as { data?: Float32Array }).data) x = x.slice(); // never write into the dataset's own array
-  let next: Float32Array = new Float32Array(n * f);
+  let x: Float32Array = toDense(d.features); // the dataset's own array when dense: only read
+  // propagations alternate between two buffers (the second only from hop 2 on)
+  const buffers: Float32Array[] = [];
   const accuracy = [nearestMeanAccuracy(x, f, d.labels, d.numClasses, split)];
   for (let k = 1; k <= hops; k++) {
-    getKernels().spmm(a, x, f, next);
-    [x, next] = [next, x];
+    const out = (buffers[k % 2] ??= new Float32Array(n * f));
+    getKernels().spmm(a, x, f, out);
+    x = out;
     accuracy.push(nearestMeanAccuracy(x, f, d.labels, d.numClasses, split));
   }
   return { accuracy, evaluated: split.test.length, fitted: split.train.length };

@@ -13,7 +13,7 @@ import {
 import type { CacheMeta } from '../batching/cache-file.js';
 import type { Dataset, Split } from '../graph/dataset.js';
 import { loadDataset, type LoadOptions } from '../graph/io/index.js';
-import { resolveSplit } from '../graph/split.js';
+import { defaultSplitSpec, resolveSplit } from '../graph/split.js';
 import { GNN, MODEL_KINDS, defaultModelConfig, type ModelConfig, type ModelKind } from '../nn/models.js';
 import { loadCheckpoint, restoreModel, type Checkpoint, type CheckpointMeta } from './checkpoint.js';
 import { batchedEvaluator, fullGraphEvaluator, layerwiseEvaluator } from './evaluators.js';
@@ -100,7 +100,7 @@ export function defaultTrainingConfig(kind: ModelKind, hasPublicSplit: boolean):
   return {
     epochs: 200, lr: kind === 'gat' ? 0.005 : 0.01, weightDecay: 5e-4, decayScope: kind === 'gcn' ? 'first' : 'all',
     patience: null, minEpochs: 0, timeLimitS: null, optimizer: 'adam', scheduler: 'none', normalizeFeatures: false, featureLayout: 'auto',
-    split: hasPublicSplit ? 'public' : 'random:20:30', splitSeed: 0,
+    split: defaultSplitSpec(hasPublicSplit), splitSeed: 0,
   };
 }
 
