@@ -15,7 +15,7 @@ import { CliError } from './errors.js';
 export const COMMON: ReadonlyArray<[string, string]> = [
   ['epochs', '--epochs'], ['model', '--model'], ['layers', '--layers'], ['hidden', '--hidden'], ['heads', '--heads'],
   ['dropout', '--dropout'], ['norm', '--norm'], ['lr', '--lr'], ['weightDecay', '--weight-decay'], ['scheduler', '--scheduler'], ['patience', '--patience'], ['minEpochs', '--min-epochs'], ['timeLimit', '--time-limit'],
-  ['split', '--split'], ['splitSeed', '--split-seed'], ['evalEvery', '--eval-every'], ['probeEvery', '--probe-every'], ['featureLayout', '--feature-layout'],
+  ['split', '--split'], ['splitSeed', '--split-seed'], ['evalEvery', '--eval-every'], ['probeEvery', '--probe-every'], ['probeBatches', '--probe-batches'], ['featureLayout', '--feature-layout'],
   ['name', '--name'], ['features', '--features'], ['labels', '--labels'],
 ];
 

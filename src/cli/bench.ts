@@ -90,7 +90,7 @@ export function benchTable(rows: MethodSummary[], seeds: number): string {
 
 /** Child `fastgnn train` arguments for one run. */
 function childArgs(f: BenchFlags, method: MethodName, seed: number, report: string): string[] {
-  const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery', 'probeEvery'] : []);
+  const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery', 'probeEvery', 'probeBatches'] : []);
   if (f.patience === undefined && METHODS[method].training.patience === undefined) args.push('--patience', '100');
   for (const { key, flag } of METHOD_FLAGS) {
     const v = f[key];
@@ -135,6 +135,7 @@ export function benchCommand(): Command {
     .option('--split-seed <n>', 'seed of a random split, the same for every run (default 0)', intAtLeast(0))
     .option('--eval-every <n>', 'mini-batch methods: epochs between evaluations', intAtLeast(1))
     .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch (time to target only)', intAtLeast(1))
+    .option('--probe-batches <n>', 'with --probe-every: probe only within each run\'s first n batches', intAtLeast(1))
     .addOption(new Option('--feature-layout <l>', 'feature storage; auto = sparse below 10% density (default auto)').choices(['auto', 'dense', 'sparse']))
     .addOption(new Option('--scheduler <name>', 'learning-rate schedule of every run (default: each method\'s own, ibmb-* plateau, else none)')
       .choices(SCHEDULER_NAMES))

@@ -36,7 +36,7 @@ export const METHOD_FLAGS: ReadonlyArray<{ key: MethodOptionName; flag: string; 
 /** CLI flag of each RunOptions / MethodOptions field that errors.ts does not already name. */
 const FLAG_OF: Readonly<Record<string, string>> = {
   ...Object.fromEntries(METHOD_FLAGS.map((f) => [f.key, f.flag.split(' ')[0]])),
-  method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', probeEvery: '--probe-every', inference: '--inference', batches: '--batches',
+  method: '--method', batchOrder: '--batch-order', evalEvery: '--eval-every', probeEvery: '--probe-every', probeBatches: '--probe-batches', inference: '--inference', batches: '--batches',
   outputs: '--split', resume: '--resume', timeLimitS: '--time-limit', out: '--out', seed: '--seed', optimizer: '--optimizer',
   scheduler: '--scheduler', decayScope: '--decay-scope', normalizeFeatures: '--normalize-features', featureLayout: '--feature-layout',
   ...MULTISCALE_FLAG_OF,
@@ -86,6 +86,7 @@ export function methodOptionsOf(f: MethodFlags): MethodOptions {
 interface TrainFlags extends DataFlags, MethodFlags, MultiscaleFlags {
   evalEvery?: number;
   probeEvery?: number;
+  probeBatches?: number;
   inference?: InferenceKind;
   batches?: string;
   compareInference?: boolean;
@@ -125,7 +126,7 @@ export function toRunOptions(f: TrainFlags): RunOptions {
     epochs: f.epochs, lr: f.lr, weightDecay: f.weightDecay, decayScope: f.decayScope, patience: f.patience, minEpochs: f.minEpochs,
     timeLimitS: f.timeLimit, optimizer: f.optimizer, scheduler: f.scheduler, normalizeFeatures: f.normalizeFeatures, featureLayout: f.featureLayout,
     report: f.report, log: f.log, save: f.save, resume: f.resume,
-    method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, probeEvery: f.probeEvery, inference: f.inference, batches: f.batches,
+    method: f.method, methodOptions: methodOptionsOf(f), evalEvery: f.evalEvery, probeEvery: f.probeEvery, probeBatches: f.probeBatches, inference: f.inference, batches: f.batches,
     compareInference: f.compareInference, multiscale: multiscaleOptionsOf(f),
   };
 }
@@ -170,6 +171,7 @@ export function trainCommand(): Command {
   const cmd = addMultiscaleOptions(addMethodOptions(addDataOptions(new Command('train').description('train a GNN on a dataset (full-batch, mini-batch or multiscale) and write a JSON report'))))
     .option('--eval-every <n>', 'mini-batch methods and --multiscale: epochs between evaluations (1)', intAtLeast(1))
     .option('--probe-every <n>', 'mini-batch methods: also measure validation accuracy every n batches inside an epoch, for the time to target only (training unchanged)', intAtLeast(1))
+    .option('--probe-batches <n>', 'with --probe-every: probe only within the run\'s first n batches (bounds the probes\' cost)', intAtLeast(1))
     .addOption(new Option('--inference <kind>', 'evaluation: ibmb batches, layerwise full-graph, or full (default: ibmb for ibmb-*, full for full, else layerwise)').choices(INFERENCE_KINDS))
     .option('--batches <file>', 'reuse the batch cache written by `fastgnn preprocess` (skips batch construction)')
     .option('--no-compare-inference', 'do not also time the other inference (IBMB batched vs layer-wise) after training')

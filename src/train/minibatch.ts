@@ -37,6 +37,9 @@ export interface MiniBatchOptions extends LoopOptions {
   /** also measure validation accuracy after every this many batches inside an epoch, for the time-to-target record
    *  (valHistory) only: no early stopping or scheduler step, evaluation time excluded, so training is unchanged */
   probeEvery?: number;
+  /** probe only within the run's first this many batches (counted over epochs; default: every batch of the run),
+   *  which bounds what the probes cost once the target is behind */
+  probeBatches?: number;
   onEpoch?: (m: EpochMetrics & { trainTimeS: number }) => void;
 }
 
@@ -108,6 +111,11 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
   if (opts.probeEvery !== undefined && (!Number.isInteger(probeEvery) || probeEvery < 1)) {
     throw new Error(`probeEvery must be a positive integer, got ${opts.probeEvery}`);
   }
+  const probeBatches = opts.probeBatches ?? Infinity;
+  if (opts.probeBatches !== undefined && (!Number.isInteger(probeBatches) || probeBatches < 1 || probeEvery === 0)) {
+    throw new Error(`probeBatches must be a positive integer and needs probeEvery, got ${opts.probeBatches}${probeEvery === 0 ? ' without probeEvery' : ''}`);
+  }
+  let runSteps = 0;
   const loop = new LoopTracker(model, opts);
   const { optimizer } = loop;
   const history: MiniBatchResult['history'] = [];
@@ -131,7 +139,8 @@ export function trainMiniBatch(model: GNN, source: BatchSource, evaluate: Evalua
       correct += s.correct;
       count += s.count;
       steps++;
-      if (probeEvery > 0 && steps % probeEvery === 0) {
+      runSteps++;
+      if (probeEvery > 0 && steps % probeEvery === 0 && runSteps <= probeBatches) {
         const p0 = performance.now();
         const out = withArena(evalArena, () => evaluate(model));
         loop.probe((p0 - e0 - probeMs) / 1000, logitsAccuracy(out, split.val, labels).acc);

@@ -56,6 +56,8 @@ export interface TrainReport {
   eval_every: number;
   /** batches between probe evaluations inside an epoch (val_history only), or null */
   probe_every: number | null;
+  /** probes only within the run's first n batches (null: all) */
+  probe_batches: number | null;
   seed: number;
   /** first epoch of this run (> 0 when resumed from a checkpoint) */
   start_epoch: number;

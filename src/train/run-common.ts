@@ -114,7 +114,7 @@ export function reportRun(opts: RunOptions, s: Setup, o: RunOutcome, extra: Pick
     dataset: dataset.name, dataset_source: dataset.source ?? (typeof opts.data === 'string' ? opts.data : null),
     model: config.kind, method, method_options: usedOptions(method, s.resolved),
     preprocess_time_s: o.preprocessTimeS, preprocess_source: s.cache ? 'cache' : 'computed', batch_cache: opts.batches ?? null,
-    batches_per_epoch: o.batchesPerEpoch, eval_every: opts.evalEvery ?? 1, probe_every: opts.probeEvery ?? null,
+    batches_per_epoch: o.batchesPerEpoch, eval_every: opts.evalEvery ?? 1, probe_every: opts.probeEvery ?? null, probe_batches: opts.probeBatches ?? null,
     seed: s.seed, start_epoch: o.startEpoch, epochs_run: o.epochsRun, stopped_by: o.stoppedBy ?? null, best_epoch: o.bestEpoch,
     val_acc: o.valAcc, test_acc: o.testAcc, train_time_s: o.trainTimeS,
     epoch_time_ms: median(o.epochTimesMs), inference_time_ms: median(o.inferenceTimesMs), inference: o.inferenceReport,

@@ -69,6 +69,8 @@ export interface RunOptions extends Partial<TrainingConfig> {
   /** also measure validation accuracy every n batches inside an epoch, for the time to target only (mini-batch
    *  methods; training is unchanged) */
   probeEvery?: number;
+  /** probe only within the run's first n batches (needs probeEvery) */
+  probeBatches?: number;
   /** reuse the batches of this cache file (written by runPreprocess / `fastgnn preprocess`) */
   batches?: string;
   /** also time the other inference (IBMB batched vs layer-wise) after training; default true */
@@ -376,7 +378,7 @@ function trainFull(s: Setup, onEpoch: EpochCallback): Trained {
   return { ...r, preprocessTimeS: 0, batchesPerEpoch: 1, inference: 'full', evaluator: fullGraphEvaluator(s.data), ibmbBatches: null };
 }
 
-async function trainBatched(s: Setup, evalEvery: number, probeEvery: number | undefined, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
+async function trainBatched(s: Setup, evalEvery: number, probe: { probeEvery?: number; probeBatches?: number }, inference: InferenceKind, onEpoch: EpochCallback): Promise<Trained> {
   const t0 = performance.now();
   const train = await trainBatchesOf(s);
   let ibmb = s.cache ? s.cache.evalBatches : null;
@@ -387,7 +389,7 @@ async function trainBatched(s: Setup, evalEvery: number, probeEvery: number | un
     ? batchedEvaluator(cacheBatches(ibmb!, data), data.ctx.numNodes, data.numClasses)
     : inference === 'layerwise' ? layerwiseEvaluator(data) : fullGraphEvaluator(data);
   const preprocessTimeS = buildSeconds(s, t0);
-  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery, probeEvery, resume: s.resume ?? undefined, onEpoch });
+  const r = trainMiniBatch(s.model, source, evaluator, data.labels, s.split, { ...s.training, evalEvery, ...probe, resume: s.resume ?? undefined, onEpoch });
   return { ...r, preprocessTimeS, batchesPerEpoch, inference, evaluator, ibmbBatches: ibmb };
 }
 
@@ -395,6 +397,7 @@ async function trainBatched(s: Setup, evalEvery: number, probeEvery: number | un
 export async function runTraining(given: RunOptions): Promise<TrainReport> {
   if (given.multiscale !== undefined) {
     if (given.probeEvery !== undefined) throw new RunOptionError('probeEvery', 'applies to mini-batch methods only, not to --multiscale');
+    if (given.probeBatches !== undefined) throw new RunOptionError('probeBatches', 'applies to mini-batch methods only, not to --multiscale');
     return runMultiscaleTraining(given, setUp);
   }
   const s = await setUp(given);
@@ -410,6 +413,7 @@ export async function runTraining(given: RunOptions): Promise<TrainReport> {
   if (method === 'full' && inference !== 'full') throw new RunOptionError('inference', `full-batch training evaluates the whole graph each epoch: expected 'full', got '${inference}'`);
   if (method === 'full' && evalEvery !== 1) throw new RunOptionError('evalEvery', 'applies to mini-batch methods only; full-batch training evaluates every epoch');
   if (method === 'full' && opts.probeEvery !== undefined) throw new RunOptionError('probeEvery', 'applies to mini-batch methods only; full-batch training has one batch an epoch');
+  if (opts.probeBatches !== undefined && opts.probeEvery === undefined) throw new RunOptionError('probeBatches', 'limits the probes of --probe-every, which is not set');
   opts.onStart?.({ dataset, split, model: config, training, startEpoch, layout: data.layout, method });
 
   const log = opts.log === undefined ? null : new MetricsLog(opts.log, { mode: s.resumed ? 'append' : 'truncate' });
@@ -419,7 +423,7 @@ export async function runTraining(given: RunOptions): Promise<TrainReport> {
   };
   let result: Trained;
   try {
-    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, evalEvery, opts.probeEvery, inference, onEpoch);
+    result = method === 'full' ? trainFull(s, onEpoch) : await trainBatched(s, evalEvery, { probeEvery: opts.probeEvery, probeBatches: opts.probeBatches }, inference, onEpoch);
   } catch (e) {
     throw asRunError(e);
   } finally {

@@ -62,10 +62,10 @@ test('fixed sampled batches replayed in the maximising order learn Cora, reprodu
 });
 
 test('probe evaluations inside an epoch add time-to-target points and leave training unchanged', () => {
-  const train = (probeEvery?: number) => {
+  const train = (probeEvery?: number, probeBatches?: number) => {
     const s = neighborSamplingBatches(data.ctx, split.train, { batchSize: 35, fanouts: [10, 10] }, new Rng(4));
     const model = new GNN(defaultModelConfig('gcn', cora.features.cols, cora.numClasses), 0);
-    const r = trainMiniBatch(model, sampledBatchSource(s.epoch, data), evaluate, cora.labels, split, { ...OPTS, epochs: 6, probeEvery });
+    const r = trainMiniBatch(model, sampledBatchSource(s.epoch, data), evaluate, cora.labels, split, { ...OPTS, epochs: 6, probeEvery, probeBatches });
     return { r, weights: model.parameters().map((p) => Array.from(p.data)) };
   };
   const plain = train();
@@ -74,10 +74,17 @@ test('probe evaluations inside an epoch add time-to-target points and leave trai
   assert.deepEqual(probed.r.history.map((h) => h.trainLoss), plain.r.history.map((h) => h.trainLoss), 'the same losses');
   assert.equal(plain.r.valHistory.length, 2, 'epochs 5 and 6 evaluated (evalEvery 5, and the last)');
   assert.equal(probed.r.valHistory.length, 2 + 6 * 2, 'plus two probes an epoch');
+  const bounded = train(2, 7); // probes after the run's batches 2, 4, 6 (epoch 1's 2nd): not after 8 or later
+  assert.deepEqual(bounded.weights, plain.weights, 'bounded probes: the same weights');
+  assert.equal(bounded.r.valHistory.length, 2 + 3, 'three probes within the first seven batches');
+  assert.deepEqual(bounded.r.valHistory.slice(0, 3).map(([, v]) => v), probed.r.valHistory.slice(0, 3).map(([, v]) => v), 'the same first probes');
   const times = probed.r.valHistory.map(([t]) => t);
   assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]), `probe times in order: ${times.join(', ')}`);
   assert.ok(times[times.length - 1] <= probed.r.trainTimeS + 1e-9, 'no point after the training time');
   assert.throws(() => trainMiniBatch(new GNN(defaultModelConfig('gcn', cora.features.cols, cora.numClasses), 0),
     sampledBatchSource(neighborSamplingBatches(data.ctx, split.train, { batchSize: 35, fanouts: [10, 10] }, new Rng(4)).epoch, data),
     evaluate, cora.labels, split, { ...OPTS, probeEvery: 0 }), /probeEvery must be a positive integer, got 0/);
+  assert.throws(() => trainMiniBatch(new GNN(defaultModelConfig('gcn', cora.features.cols, cora.numClasses), 0),
+    sampledBatchSource(neighborSamplingBatches(data.ctx, split.train, { batchSize: 35, fanouts: [10, 10] }, new Rng(4)).epoch, data),
+    evaluate, cora.labels, split, { ...OPTS, probeBatches: 4 }), /probeBatches must be a positive integer and needs probeEvery, got 4 without probeEvery/);
 });

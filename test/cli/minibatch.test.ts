@@ -153,6 +153,9 @@ describe('impossible method options', () => {
       [['--method', 'full', '--probe-every', '2'], /^fastgnn train: --probe-every: applies to mini-batch methods only; full-batch training has one batch an epoch$/],
       [['--multiscale', 'coarse-to-fine', '--probe-every', '2'], /^fastgnn train: --probe-every: applies to mini-batch methods only, not to --multiscale$/],
       [['--method', 'neighbor', '--probe-every', '0'], /--probe-every.*'0' is invalid\. Expected a positive integer/],
+      [['--method', 'neighbor', '--probe-batches', '5'], /^fastgnn train: --probe-batches: limits the probes of --probe-every, which is not set$/],
+      [['--multiscale', 'coarse-to-fine', '--probe-batches', '5'], /^fastgnn train: --probe-batches: applies to mini-batch methods only, not to --multiscale$/],
+      [['--method', 'neighbor', '--probe-every', '2', '--probe-batches', '0'], /--probe-batches.*'0' is invalid\. Expected a positive integer/],
       [['--method', 'full', '--inference', 'ibmb'], /^fastgnn train: --inference: full-batch training evaluates the whole graph/],
       [['--method', 'bogus'], /--method.*'bogus' is invalid/],
     ];
