@@ -27,10 +27,12 @@ const TOUCH_ENTRIES = 256;
   if (scatter) v128.store(dvj, f32x4.add(v128.load(dvj), d));
 }
 
-/** Rows [r0, r1): du[i] += the row's sum of d (du != 0); dv[j] += d (dv != 0). */
-export function gatAttentionBackward(
-  r0: i32, r1: i32, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, alpha: usize, g: usize,
-  du: usize, dv: usize,
+/** Rows [r0, r1): du[i] += the row's sum of d (du != 0); dv[j] += d (dv != 0); with `touch`, the v and dv lines
+ *  touched ahead (TOUCH_ENTRIES). */
+// @ts-ignore: decorator
+@inline function backwardRows(
+  touch: bool, r0: i32, r1: i32, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, alpha: usize,
+  g: usize, du: usize, dv: usize,
 ): void {
   const hb = <usize>heads << 2;
   const scatter = dv != 0;
@@ -47,7 +49,7 @@ export function gatAttentionBackward(
       for (let k = lo; k < hi; k++) {
         const at = <usize>k * hb + b;
         s0 = f32x4.add(s0, f32x4.mul(v128.load(alpha + at), v128.load(g + at)));
-        if (k - lo < TOUCH_ENTRIES) {
+        if (touch && k - lo < TOUCH_ENTRIES) {
           const jb = <usize>load<i32>(indices + (<usize>k << 2)) * hb + b;
           v128.load(v + jb);
           if (scatter) v128.load(dv + jb);
@@ -92,12 +94,20 @@ export function gatAttentionBackward(
   }
 }
 
+/** backwardRows without touching. */
+export function gatAttentionBackward(
+  r0: i32, r1: i32, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize, u: usize, v: usize, alpha: usize, g: usize,
+  du: usize, dv: usize,
+): void {
+  backwardRows(false, r0, r1, heads, slope, e0, indptr, indices, u, v, alpha, g, du, dv);
+}
+
 /** The rows of the parts that lie in [r0, r1) (a thread's range starts and ends at part bounds): part p, rows
  *  partRows[p] .. partRows[p + 1], scatters into its partial at partials + p * partBytes, zeroed first (partials = 0:
- *  du only). */
+ *  du only); `touch` as in backwardRows. */
 export function gatAttentionBackwardParts(
   r0: i32, r1: i32, parts: i32, partRows: usize, partBytes: usize, heads: i32, slope: f32, e0: i32, indptr: usize, indices: usize,
-  u: usize, v: usize, alpha: usize, g: usize, du: usize, partials: usize,
+  u: usize, v: usize, alpha: usize, g: usize, du: usize, partials: usize, touch: bool,
 ): void {
   for (let p = 0; p < parts; p++) {
     const lo = load<i32>(partRows + (<usize>p << 2));
@@ -105,7 +115,8 @@ export function gatAttentionBackwardParts(
     if (lo < r0 || hi > r1) continue;
     const dv = partials == 0 ? 0 : partials + <usize>p * partBytes; // 0: no dv wanted
     if (dv != 0) memory.fill(dv, 0, partBytes);
-    gatAttentionBackward(lo, hi, heads, slope, e0, indptr, indices, u, v, alpha, g, du, dv);
+    if (touch) backwardRows(true, lo, hi, heads, slope, e0, indptr, indices, u, v, alpha, g, du, dv);
+    else backwardRows(false, lo, hi, heads, slope, e0, indptr, indices, u, v, alpha, g, du, dv);
   }
 }
 

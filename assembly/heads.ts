@@ -147,58 +147,85 @@ const TOUCH_BYTES = 32768;
 /** gspmmBlock's dmode for gspmm itself: no dots. */
 const NO_DOTS = -1;
 
+/** Entries [lo, hi) of out row o = A(w) x (added to what o holds unless `first`): columns 16 at a time in four f32x4
+ *  accumulators (as sparse.ts gathers), then 4, then one. */
+// @ts-ignore: decorator
+@inline function gspmmRow(
+  lo: i32, hi: i32, first: bool, f: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, o: usize,
+): void {
+  let t = 0;
+  for (; t + 16 <= f; t += 16) {
+    if (c == 4) gspmmBlock(4, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
+    else if (c == 8) gspmmBlock(8, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
+    else if (c % 16 == 0) gspmmBlock(16, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
+    else if (c % 4 == 0) gspmmBlock(1, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
+    else gspmmBlock(0, NO_DOTS, lo, hi, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
+  }
+  for (; t + 4 <= f; t += 4) {
+    const h0 = headByte(t, c);
+    const l0 = headLanes(t, c);
+    const ot = o + (<usize>t << 2);
+    let a0 = first ? f32x4.splat(0) : v128.load(ot);
+    for (let k = lo; k < hi; k++) {
+      const wk = w + entryOf(perm, p0, k) * wb;
+      const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
+      a0 = f32x4.add(a0, f32x4.mul(i8x16.swizzle(v128.load(wk + h0), l0), v128.load(p)));
+    }
+    v128.store(ot, a0);
+  }
+  for (; t < f; t++) {
+    const h0 = headByte(t, c);
+    const ot = o + (<usize>t << 2);
+    let a: f32 = first ? 0 : load<f32>(ot);
+    for (let k = lo; k < hi; k++) {
+      const wv = load<f32>(w + entryOf(perm, p0, k) * wb + h0);
+      a += wv * load<f32>(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2));
+    }
+    store<f32>(ot, a);
+  }
+}
+
 /** Rows [r0, r1) of out = A(w) x: out[i, t] = sum over row i's entries k of w[k', t / c] x[j_k, t], k' = entryOf(k).
- *  A row's entries by chunks (chunkEntries), each touched first (touchEntries); then columns 16 at a time in four
- *  f32x4 accumulators (as sparse.ts gathers), then 4, then one. */
-export function gspmm(
-  r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, out: usize,
+ *  With `touch`, a row's entries by chunks (chunkEntries), each touched first (touchEntries). */
+// @ts-ignore: decorator
+@inline function gspmmRows(
+  touch: bool, r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize,
+  out: usize,
 ): void {
   const c = f / heads;
   const fb = <usize>f << 2;
   const wb = <usize>heads << 2;
-  const chunk = chunkEntries(fb);
+  const chunk = touch ? chunkEntries(fb) : 0;
   for (let i = r0; i < r1; i++) {
     const lo = rowStart(indptr, i, e0);
     const hi = rowStart(indptr, i + 1, e0);
     const o = out + <usize>i * fb;
+    if (!touch) {
+      gspmmRow(lo, hi, true, f, c, fb, wb, indices, perm, p0, w, x, o);
+      continue;
+    }
     let c0 = lo;
     do { // at least once: an empty row's sums are 0
-      const c1 = min(hi, c0 + chunk);
-      const first = c0 == lo;
+      const c1 = hi - c0 > chunk ? c0 + chunk : hi;
       touchEntries(c0, c1, fb, wb, indices, perm, p0, w, x, 0);
-      let t = 0;
-      for (; t + 16 <= f; t += 16) {
-        if (c == 4) gspmmBlock(4, NO_DOTS, c0, c1, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
-        else if (c == 8) gspmmBlock(8, NO_DOTS, c0, c1, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
-        else if (c % 16 == 0) gspmmBlock(16, NO_DOTS, c0, c1, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
-        else if (c % 4 == 0) gspmmBlock(1, NO_DOTS, c0, c1, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
-        else gspmmBlock(0, NO_DOTS, c0, c1, t, c, fb, wb, indices, perm, p0, w, x, o, 0, 0, first);
-      }
-      for (; t + 4 <= f; t += 4) {
-        const h0 = headByte(t, c);
-        const l0 = headLanes(t, c);
-        const ot = o + (<usize>t << 2);
-        let a0 = first ? f32x4.splat(0) : v128.load(ot);
-        for (let k = c0; k < c1; k++) {
-          const wk = w + entryOf(perm, p0, k) * wb;
-          const p = x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2);
-          a0 = f32x4.add(a0, f32x4.mul(i8x16.swizzle(v128.load(wk + h0), l0), v128.load(p)));
-        }
-        v128.store(ot, a0);
-      }
-      for (; t < f; t++) {
-        const h0 = headByte(t, c);
-        const ot = o + (<usize>t << 2);
-        let a: f32 = first ? 0 : load<f32>(ot);
-        for (let k = c0; k < c1; k++) {
-          const wv = load<f32>(w + entryOf(perm, p0, k) * wb + h0);
-          a += wv * load<f32>(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + (<usize>t << 2));
-        }
-        store<f32>(ot, a);
-      }
+      gspmmRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, x, o);
       c0 = c1;
     } while (c0 < hi);
   }
+}
+
+/** gspmmRows without touching (for gathered arrays within the cache: the touching pass would only cost). */
+export function gspmm(
+  r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, out: usize,
+): void {
+  gspmmRows(false, r0, r1, f, heads, e0, indptr, indices, perm, p0, w, x, out);
+}
+
+/** gspmmRows touching each chunk of a row's entries first. */
+export function gspmmTouching(
+  r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, out: usize,
+): void {
+  gspmmRows(true, r0, r1, f, heads, e0, indptr, indices, perm, p0, w, x, out);
 }
 
 /** [sum of a's lanes, of b's, of c's, of d's] (pairwise within each). */
@@ -260,13 +287,11 @@ export function gspmm(
 /** out[k, h] = sum_t y[i, h c + t] x[j_k, h c + t] for the entries of rows [r0, r1). Heads of a multiple of 4
  *  channels go as the gathers do, 16 columns of all of a row's entries at a time (16 channels of y in registers,
  *  one 64-byte line of each source row per entry): the 4 columns of each f32x4 are summed pairwise and added to
- *  their head in column order, by chunks of entries touched first (as gspmm). Other widths: each head's channels in
- *  order. */
+ *  their head in column order. Other widths: each head's channels in order. */
 export function sddmmDot(r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: usize, indices: usize, y: usize, x: usize, out: usize): void {
   const c = f / heads;
   const fb = <usize>f << 2;
   const ob = <usize>heads << 2;
-  const chunk = chunkEntries(fb);
   for (let i = r0; i < r1; i++) {
     const lo = rowStart(indptr, i, e0);
     const hi = rowStart(indptr, i + 1, e0);
@@ -282,27 +307,21 @@ export function sddmmDot(r0: i32, r1: i32, f: i32, heads: i32, e0: i32, indptr: 
       }
       continue;
     }
-    let c0 = lo;
-    while (c0 < hi) {
-      const c1 = min(hi, c0 + chunk);
-      touchEntries(c0, c1, fb, 0, indices, 0, 0, 0, x, 0);
-      let t = 0;
-      for (; t + 16 <= f; t += 16) {
-        if (c == 4) dotBlock(4, c0, c1, t, c, fb, ob, indices, yi, x, out);
-        else if (c == 8) dotBlock(8, c0, c1, t, c, fb, ob, indices, yi, x, out);
-        else dotBlock(0, c0, c1, t, c, fb, ob, indices, yi, x, out);
+    let t = 0;
+    for (; t + 16 <= f; t += 16) {
+      if (c == 4) dotBlock(4, lo, hi, t, c, fb, ob, indices, yi, x, out);
+      else if (c == 8) dotBlock(8, lo, hi, t, c, fb, ob, indices, yi, x, out);
+      else dotBlock(0, lo, hi, t, c, fb, ob, indices, yi, x, out);
+    }
+    for (; t < f; t += 4) {
+      const tb = <usize>t << 2;
+      const y0 = v128.load(yi + tb);
+      const h0 = headByte(t, c);
+      const f0 = t % c == 0;
+      for (let k = lo; k < hi; k++) {
+        const q = f32x4.mul(y0, v128.load(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb));
+        addToHead(out + <usize>k * ob, h0, f0, f32x4.extract_lane(laneSums4(q, q, q, q), 0));
       }
-      for (; t < f; t += 4) {
-        const tb = <usize>t << 2;
-        const y0 = v128.load(yi + tb);
-        const h0 = headByte(t, c);
-        const f0 = t % c == 0;
-        for (let k = c0; k < c1; k++) {
-          const q = f32x4.mul(y0, v128.load(x + <usize>load<i32>(indices + (<usize>k << 2)) * fb + tb));
-          addToHead(out + <usize>k * ob, h0, f0, f32x4.extract_lane(laneSums4(q, q, q, q), 0));
-        }
-      }
-      c0 = c1;
     }
   }
 }
@@ -324,36 +343,64 @@ export function sddmmAdd(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, i
   }
 }
 
+/** Entries [lo, hi) of gspmmBackwardFused's row: dx row o (added to unless `first`) and the entries' dw. */
+// @ts-ignore: decorator
+@inline function backwardRow(
+  lo: i32, hi: i32, first: bool, f: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32, w: usize, g: usize, o: usize,
+  xj: usize, dw: usize,
+): void {
+  for (let t = 0; t < f; t += 16) {
+    if (c == 4) gspmmBlock(4, 4, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
+    else if (c == 8) gspmmBlock(8, 8, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
+    else if (c % 16 == 0) gspmmBlock(16, 0, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
+    else gspmmBlock(1, 0, lo, hi, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
+  }
+}
+
 /** GSpMM's backward in one pass over the rows [r0, r1) of A's transpose (indptr from 0, entry permutation perm,
  *  per-entry values from the original's entry p0): dx[j] = the sum of w g[i] over the row's entries (A(w)^T g, as
  *  gspmm over the transpose sums it) and each entry's dw = x[j] . g[i] per head (as sddmmDot sums it: a product
  *  x g has the bits of g x), so each gathered row of g serves both; the bits of the two-pass form for any split.
- *  By chunks of entries touched first, as gspmm.
+ *  With `touch`, by chunks of entries touched first, as gspmmRows.
  *  Widths: f a multiple of 16 and c = f / heads a multiple of 4 (the caller uses the two passes otherwise). */
-export function gspmmBackwardFused(
-  r0: i32, r1: i32, f: i32, heads: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, g: usize, dw: usize, dx: usize,
+// @ts-ignore: decorator
+@inline function backwardRows(
+  touch: bool, r0: i32, r1: i32, f: i32, heads: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, g: usize,
+  dw: usize, dx: usize,
 ): void {
   const c = f / heads;
   const fb = <usize>f << 2;
   const wb = <usize>heads << 2;
-  const chunk = chunkEntries(fb);
+  const chunk = touch ? chunkEntries(fb) : 0;
   for (let j = r0; j < r1; j++) {
     const lo = rowStart(indptr, j, 0);
     const hi = rowStart(indptr, j + 1, 0);
     const xj = x + <usize>j * fb;
     const o = dx + <usize>j * fb;
+    if (!touch) {
+      backwardRow(lo, hi, true, f, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
+      continue;
+    }
     let c0 = lo;
     do { // at least once: an empty row's sums are 0
-      const c1 = min(hi, c0 + chunk);
-      const first = c0 == lo;
+      const c1 = hi - c0 > chunk ? c0 + chunk : hi;
       touchEntries(c0, c1, fb, wb, indices, perm, p0, w, g, dw);
-      for (let t = 0; t < f; t += 16) {
-        if (c == 4) gspmmBlock(4, 4, c0, c1, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
-        else if (c == 8) gspmmBlock(8, 8, c0, c1, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
-        else if (c % 16 == 0) gspmmBlock(16, 0, c0, c1, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
-        else gspmmBlock(1, 0, c0, c1, t, c, fb, wb, indices, perm, p0, w, g, o, xj, dw, first);
-      }
+      backwardRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
       c0 = c1;
     } while (c0 < hi);
   }
+}
+
+/** backwardRows without touching (as gspmm). */
+export function gspmmBackwardFused(
+  r0: i32, r1: i32, f: i32, heads: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, g: usize, dw: usize, dx: usize,
+): void {
+  backwardRows(false, r0, r1, f, heads, indptr, indices, perm, p0, w, x, g, dw, dx);
+}
+
+/** backwardRows touching each chunk of a row's entries first (as gspmmTouching). */
+export function gspmmBackwardFusedTouching(
+  r0: i32, r1: i32, f: i32, heads: i32, indptr: usize, indices: usize, perm: usize, p0: i32, w: usize, x: usize, g: usize, dw: usize, dx: usize,
+): void {
+  backwardRows(true, r0, r1, f, heads, indptr, indices, perm, p0, w, x, g, dw, dx);
 }

@@ -1,6 +1,7 @@
 // The wasm multi-head kernels on rows longer than what they touch ahead at once (touchEntries' chunks in
-// assembly/heads.ts, TOUCH_ENTRIES in assembly/gat-backward.ts): the bits of float32 sums in entry order, the same
-// bits for any split between threads, heap and ordinary operands, and the reference within float32 rounding.
+// assembly/heads.ts, TOUCH_ENTRIES in assembly/gat-backward.ts), touching or not: the bits of float32 sums in entry
+// order, the same bits for any split between threads, heap and ordinary operands, and the reference within float32
+// rounding.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -8,6 +9,7 @@ import type { CsrMatrix } from '../../src/graph/csr.js';
 import { rowSlice } from '../../src/kernels/fast.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { phaseBounds } from '../../src/kernels/split.js';
+import { touchAhead } from '../../src/kernels/wasm-attention.js';
 import { runPhases, runWasmJob, type WasmPhase } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { assertClose, assertSame, freshModule, inHeapCopy, randomArray, randomCsr, tolerance, uniform } from './fixtures.js';
@@ -45,13 +47,26 @@ describe('wasm multi-head kernels on long rows', () => {
   const whole = randomCsr(Float32Array, 12, 9, 60, false, rnd);
   const matrices = [whole, rowSlice(whole, 2, 11)];
 
-  it('gspmm, gspmmT, sddmmDot and gspmmBackward: float32 sums in entry order, any split, heap or not', () => {
+  /** Runs `check` with the touching paths on any array, then on none. */
+  const touchingOrNot = (check: (what: string) => void): void => {
+    const minBytes = touchAhead.minBytes;
+    try {
+      for (const least of [0, Infinity]) {
+        touchAhead.minBytes = least;
+        check(least === 0 ? 'touching' : 'not touching');
+      }
+    } finally {
+      touchAhead.minBytes = minBytes;
+    }
+  };
+
+  it('gspmm, gspmmT, sddmmDot and gspmmBackward: float32 sums in entry order, any split, heap or not', () => touchingOrNot((touching) => {
     for (const a of matrices) {
       // 16-column blocks only; then a 4-column tail; then a 1-column tail
       for (const [heads, c] of [[8, 256], [2, 1026], [3, 683]]) {
         const f = heads * c;
         const [e0, end] = [a.indptr[0], a.indptr[a.rows]];
-        const what = `heads=${heads} c=${c} e0=${e0}`;
+        const what = `heads=${heads} c=${c} e0=${e0} ${touching}`;
         const w = randomArray(Float32Array, end * heads, rnd) as Float32Array;
         const x = randomArray(Float32Array, a.cols * f, rnd) as Float32Array;
         const g = randomArray(Float32Array, a.rows * f, rnd) as Float32Array;
@@ -79,11 +94,12 @@ describe('wasm multi-head kernels on long rows', () => {
         }
       }
     }
-  });
+  }));
 
-  it('the GAT attention backward on rows of up to 600 entries: the reference, the same bits for any split', () => {
-    const long = randomCsr(Float32Array, 8, 50, 600, false, rnd);
+  const long = randomCsr(Float32Array, 8, 50, 600, false, rnd);
+  it('the GAT attention backward on rows of up to 600 entries: the reference, the same bits for any split', () => touchingOrNot((touching) => {
     for (const a of [long, rowSlice(long, 1, 7)]) {
+      const what = `e0=${a.indptr[0]} ${touching}`;
       const heads = 8;
       const count = a.indptr[a.rows] * heads;
       const u = randomArray(Float32Array, a.rows * heads, rnd);
@@ -100,9 +116,9 @@ describe('wasm multi-head kernels on long rows', () => {
       const [duRef, dvRef] = [du0.slice(), dv0.slice()];
       ref.gatAttentionBackward(a, u, v, alpha, gr, heads, 0.2, duRef, dvRef);
       const { atol, rtol } = tolerance(Float32Array, 600);
-      assertClose(results[0][0], duRef, atol, rtol, `du e0=${a.indptr[0]}`);
-      assertClose(results[0][1], dvRef, atol, rtol, `dv e0=${a.indptr[0]}`);
-      for (const [du, dv] of results.slice(1)) assert.deepEqual([du, dv], results[0], `e0=${a.indptr[0]}: the same bits for any split`);
+      assertClose(results[0][0], duRef, atol, rtol, `du ${what}`);
+      assertClose(results[0][1], dvRef, atol, rtol, `dv ${what}`);
+      for (const [du, dv] of results.slice(1)) assert.deepEqual([du, dv], results[0], `${what}: the same bits for any split`);
     }
-  });
+  }));
 });
