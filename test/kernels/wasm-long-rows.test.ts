@@ -49,14 +49,14 @@ describe('wasm multi-head kernels on long rows', () => {
 
   /** Runs `check` with the touching paths on any array, then on none. */
   const touchingOrNot = (check: (what: string) => void): void => {
-    const minBytes = touchAhead.minBytes;
+    const settings = { ...touchAhead };
     try {
       for (const least of [0, Infinity]) {
-        touchAhead.minBytes = least;
+        Object.assign(touchAhead, { gatherBytes: least, attentionBytes: least });
         check(least === 0 ? 'touching' : 'not touching');
       }
     } finally {
-      touchAhead.minBytes = minBytes;
+      Object.assign(touchAhead, settings);
     }
   };
 
