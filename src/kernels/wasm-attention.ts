@@ -188,7 +188,8 @@ export function gatAttentionBackwardPlan(
   // du accumulates: copied in and out by the rows of each thread's parts; dv by the rows each thread adds up
   const rowsOfDu: WasmRange[] = du ? [{ at: duAt, array: du, width: heads }] : [];
   const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu];
-  const args = [GAT_DV_PARTS, partRowsAt, partBytes, heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, partials, 4 * a.cols * heads > touchAhead.attentionBytes ? 1 : 0];
+  const touch = 4 * a.cols * heads > touchAhead.attentionBytes ? 1 : 0;
+  const args = [GAT_DV_PARTS, partRowsAt, partBytes, heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, partials, touch];
   const phases: WasmPhase[] = [
     { job: wasmJob(s, 'gatAttentionBackwardParts', args, rowsOfDu, inputs), units: a.rows, balance: a.indptr, splitAt: partRows },
   ];
