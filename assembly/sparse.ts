@@ -1,7 +1,7 @@
 // WebAssembly SIMD float32 sparse products (AssemblyScript): rows of out = A @ x, with A's values or ones; the
 // module's entry, which also exports the multi-head and softmax kernels.
 
-export { gspmm, gspmmBackwardFused, sddmmAdd, sddmmDot } from './heads';
+export { gspmm, gspmmBackwardFused, gspmmBackwardFusedTouching, gspmmTouching, sddmmAdd, sddmmDot } from './heads';
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
 export { gatAttentionBackward, gatAttentionBackwardParts, sumPartials } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';

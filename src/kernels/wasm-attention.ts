@@ -15,6 +15,17 @@ import { copy, csrPlacements, float32, gatherPlan, room, structure, wasmJob, typ
  * within each row: the same sums as a scatter, split by output rows. dv of GAT attention is scattered by fixed row
  * parts into partials (gatAttentionBackwardPlan). */
 
+/** When the kernels touch the lines they read at random ahead of the passes that use them: GSpMM, its transpose and
+ *  backward (touchEntries in assembly/heads.ts) when the gathered rows and the per-entry values read through a
+ *  permutation come to more than `gatherBytes`, the GAT attention backward (TOUCH_ENTRIES in assembly/gat-backward.ts)
+ *  when v has more than `attentionBytes`. Beyond the last-level cache a random gather otherwise waits on memory once
+ *  per pass; within it the touching only costs (gspmm 1.1-1.4x slower with 15 MB of source rows, 32 MB L3; measured
+ *  on 15k-200k-node graphs). Settings, so that tests can run either path on any size. */
+export const touchAhead = { gatherBytes: 24 << 20, attentionBytes: 4 << 20 };
+
+/** The gather kernel, touching or not, for `values` float32 values read at random. */
+const gatherKernel = (name: string, values: number): string => (4 * values > touchAhead.gatherBytes ? `${name}Touching` : name);
+
 const validHeads = (heads: number): boolean => Number.isInteger(heads) && heads >= 1;
 const fits = (f: number, heads: number): boolean => validHeads(heads) && f > 0 && f % heads === 0;
 
@@ -34,7 +45,8 @@ export function gspmmPlan(s: WasmSparse, a: CsrMatrix, w: FloatArray, heads: num
   const at = s.layout.place([...csrPlacements(a), copy(w, e0 * heads, e1 * heads), copy(x, 0, a.cols * f), room(out, 0, a.rows * f)]);
   if (!at) return null;
   const [indptr, indices, wAt, xAt, outAt] = at;
-  const job = wasmJob(s, 'gspmm', [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, array: out, width: f }]);
+  const kernel = gatherKernel('gspmm', a.cols * f);
+  const job = wasmJob(s, kernel, [f, heads, e0, indptr, indices, 0, 0, wAt, xAt, outAt], [{ at: outAt, array: out, width: f }]);
   return [{ job, units: a.rows, balance: a.indptr }];
 }
 
@@ -63,7 +75,8 @@ export function gspmmBackwardPlan(
     phases.push({ job, units: a.rows, balance: a.indptr });
   }
   if (dx && transpose) {
-    const job = wasmJob(s, 'gspmm', [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
+    const kernel = gatherKernel('gspmm', a.rows * f + (e1 - e0) * heads);
+    const job = wasmJob(s, kernel, [f, heads, 0, tIndptr, tIndices, perm, e0, wAt, gAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
     phases.push({ job, units: a.cols, balance: transpose.t.indptr });
   }
   return phases;
@@ -83,7 +96,8 @@ function fusedBackwardPlan(
   if (!at) return null;
   const [tIndptr, tIndices, perm, wAt, xAt, gAt, dwAt, dxAt] = at;
   if (dwAt !== dw.byteOffset + 4 * e0 * heads) return null;
-  const job = wasmJob(s, 'gspmmBackwardFused', [f, heads, tIndptr, tIndices, perm, e0, wAt, xAt, gAt, dwAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
+  const kernel = gatherKernel('gspmmBackwardFused', a.rows * f + 2 * (e1 - e0) * heads);
+  const job = wasmJob(s, kernel, [f, heads, tIndptr, tIndices, perm, e0, wAt, xAt, gAt, dwAt, dxAt], [{ at: dxAt, array: dx, width: f }]);
   return [{ job, units: a.cols, balance: transpose.t.indptr }];
 }
 
@@ -174,7 +188,8 @@ export function gatAttentionBackwardPlan(
   // du accumulates: copied in and out by the rows of each thread's parts; dv by the rows each thread adds up
   const rowsOfDu: WasmRange[] = du ? [{ at: duAt, array: du, width: heads }] : [];
   const inputs = [perEntry(alphaAt, alpha, heads, indptr, e0), perEntry(gAt, g, heads, indptr, e0), ...rowsOfDu];
-  const args = [GAT_DV_PARTS, partRowsAt, partBytes, heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, partials];
+  const touch = 4 * a.cols * heads > touchAhead.attentionBytes ? 1 : 0;
+  const args = [GAT_DV_PARTS, partRowsAt, partBytes, heads, slope, e0, indptr, indices, uAt, vAt, alphaAt, gAt, duAt, partials, touch];
   const phases: WasmPhase[] = [
     { job: wasmJob(s, 'gatAttentionBackwardParts', args, rowsOfDu, inputs), units: a.rows, balance: a.indptr, splitAt: partRows },
   ];

@@ -261,7 +261,7 @@ describe('the one-pass GSpMM backward (dw in the heap)', () => {
           const phases = plans.gspmmBackward(a, inHeapCopy(s, w), heads, inHeapCopy(s, x), inHeapCopy(s, g), f, hdw, hdx);
           assert.ok(phases, `${what}: declined`);
           const fused = f % 16 === 0 && c % 4 === 0;
-          assert.equal(phases.length === 1 && phases[0].job.kernel === 'gspmmBackwardFused', fused, `${what}: one pass iff the width allows`);
+          assert.equal(phases.length === 1 && phases[0].job.kernel.startsWith('gspmmBackwardFused'), fused, `${what}: one pass iff the width allows`);
           for (const p of phases) {
             const bounds = Array.from({ length: parts + 1 }, (_, t) => Math.round((t * p.units) / parts));
             for (let t = 0; t < parts; t++) runWasmJob(p.job, bounds[t], bounds[t + 1]);
