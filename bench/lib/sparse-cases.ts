@@ -26,7 +26,7 @@ export const BYTE_MODEL: Record<string, string> = {
   edgeSoftmax: 'indptr + e 4*nnz*heads + out 4*nnz*heads',
   edgeSoftmaxBackward: 'indptr + alpha + g (4*nnz*heads each) + out 4*nnz*heads',
   gatAttention: 'indptr + indices + u 4*rows*heads + gathered v 4*nnz*heads + out 4*nnz*heads',
-  gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads (split over threads, the wasm kernel stores the per-entry terms, 4*nnz*heads, and gathers them back over the transpose: not counted)',
+  gatAttentionBackward: 'indptr + indices + u + du 4*rows*heads each + gathered v + alpha + g 4*nnz*heads each + dv 4*cols*heads (split over threads, the wasm kernel scatters dv into GAT_DV_PARTS partials of 4*cols*heads each and adds them up: not counted)',
   'unfused gatAttention': 'as gatAttention (the bytes the operation needs, not those the chain moves)',
   'unfused gatAttentionBackward': 'as gatAttentionBackward',
   gatherRows: 'idx 4*R + source rows 4*R*f + out 4*R*f',
