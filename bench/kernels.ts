@@ -15,7 +15,7 @@ import { createProbeArrays, lastLevelCacheBytes, measureBandwidth, PROBE_BYTE_MO
 import { addFractions, benchGemm, GEMM_SHAPES, gemmLimit, wasmImpls, type GemmRow } from './lib/gemm-section.js';
 import { argFlag, argValue, exitOnHelp, formatTable, round } from './lib/measure.js';
 import {
-  allocateOperands, BYTE_MODEL, byteMask, freeOperands, type OperandPlace, type Operands, elementwiseCases, gatCases, KNOWN_KERNELS, normCases, rowCases,
+  allocateOperands, BYTE_MODEL, byteMask, freeByteMask, freeOperands, type OperandPlace, type Operands, elementwiseCases, gatCases, KNOWN_KERNELS, normCases, rowCases,
   spmmCases, type SparseCase,
 } from './lib/sparse-cases.js';
 import { graphInfo, runCases, type Bounds, type KernelRow } from './lib/sparse-section.js';
@@ -109,16 +109,19 @@ function activationSizedRows(bounds: Bounds, make: (rows: number, width: number,
   return result;
 }
 
-/** Dropout and the elementwise kernels of a training step. */
+/** Dropout and the elementwise kernels of a training step (the mask's heap block given back after). */
 function elementwiseRows(bounds: Bounds): KernelRow[] {
-  return activationSizedRows(bounds, (rows, width, o) => {
+  let mask: Uint8Array | undefined;
+  const rows = activationSizedRows(bounds, (rows, width, o) => {
     const n = rows * width;
-    const mask = byteMask(n, operandPlace());
+    const m = (mask = byteMask(n, operandPlace()));
     const seed = Int32Array.of(1, 2, 3, 4);
-    getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
-    const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) };
-    return [dropout, ...elementwiseCases(rows, width, o, mask)];
+    getKernels().dropout(n, 0.5, 2, seed, m); // a mask for applyMask
+    const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, m, o.x, o.out) };
+    return [dropout, ...elementwiseCases(rows, width, o, m)];
   });
+  if (mask) freeByteMask(mask);
+  return rows;
 }
 
 const pct = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '-' : `${(100 * x).toFixed(0)}%`);

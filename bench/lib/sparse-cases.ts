@@ -91,6 +91,7 @@ const heapBlocks = new WeakMap<Float32Array, HeapBlock>();
 function float32Array(n: number, place: OperandPlace): Float32Array {
   const heap = place === 'heap' ? loadWasmSparse()?.heap : null;
   const block = heap?.allocate(n);
+  if (heap && !block) console.warn(`operands: no room in the wasm heap for ${n} values; this array is an ordinary one (its rows measure the copying path)`);
   if (!heap || !block) return new Float32Array(new SharedArrayBuffer(4 * n));
   const a = heap.view(block, n);
   heapBlocks.set(a, block);
@@ -100,7 +101,19 @@ function float32Array(n: number, place: OperandPlace): Float32Array {
 /** A byte mask of n values where a training step's is (ops.ts takes it from the arena: the bytes of a float32 array). */
 export function byteMask(n: number, place: OperandPlace): Uint8Array {
   const words = float32Array(Math.ceil(n / 4), place);
-  return new Uint8Array(words.buffer, words.byteOffset, n);
+  const mask = new Uint8Array(words.buffer, words.byteOffset, n);
+  const block = heapBlocks.get(words);
+  if (block) maskBlocks.set(mask, block);
+  return mask;
+}
+
+const maskBlocks = new WeakMap<Uint8Array, HeapBlock>();
+
+/** Gives a byteMask's heap block back. */
+export function freeByteMask(mask: Uint8Array): void {
+  const block = maskBlocks.get(mask);
+  if (block) loadWasmSparse()?.heap?.retire(block);
+  maskBlocks.delete(mask);
 }
 
 function sharedFilled(n: number, seed: number, place: OperandPlace): Float32Array {
