@@ -200,17 +200,7 @@ const NO_DOTS = -1;
     const lo = rowStart(indptr, i, e0);
     const hi = rowStart(indptr, i + 1, e0);
     const o = out + <usize>i * fb;
-    if (!touch) {
-      gspmmRow(lo, hi, true, f, c, fb, wb, indices, perm, p0, w, x, o);
-      continue;
-    }
-    let c0 = lo;
-    do { // at least once: an empty row's sums are 0
-      const c1 = hi - c0 > chunk ? c0 + chunk : hi;
-      touchEntries(c0, c1, fb, wb, indices, perm, p0, w, x, 0);
-      gspmmRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, x, o);
-      c0 = c1;
-    } while (c0 < hi);
+    rowByChunks(false, touch, chunk, lo, hi, f, c, fb, wb, indices, perm, p0, w, x, o, 0, 0);
   }
 }
 
@@ -357,6 +347,24 @@ export function sddmmAdd(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, i
   }
 }
 
+/** Entries [lo, hi) of a row of gspmmRows (fused false: gspmmRow) or of the fused backward (backwardRow, with the
+ *  entries' dw); with `touch`, by chunks of `chunk` entries, each touched first (touchEntries), the sums carried
+ *  from chunk to chunk in float32. */
+// @ts-ignore: decorator
+@inline function rowByChunks(
+  fused: bool, touch: bool, chunk: i32, lo: i32, hi: i32, f: i32, c: i32, fb: usize, wb: usize, indices: usize, perm: usize, p0: i32,
+  w: usize, src: usize, o: usize, xj: usize, dw: usize,
+): void {
+  let c0 = lo;
+  do { // at least once: an empty row's sums are 0
+    const c1 = touch && hi - c0 > chunk ? c0 + chunk : hi;
+    if (touch) touchEntries(c0, c1, fb, wb, indices, perm, p0, w, src, dw);
+    if (fused) backwardRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, src, o, xj, dw);
+    else gspmmRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, src, o);
+    c0 = c1;
+  } while (c0 < hi);
+}
+
 /** GSpMM's backward in one pass over the rows [r0, r1) of A's transpose (indptr from 0, entry permutation perm,
  *  per-entry values from the original's entry p0): dx[j] = the sum of w g[i] over the row's entries (A(w)^T g, as
  *  gspmm over the transpose sums it) and each entry's dw = x[j] . g[i] per head (as sddmmDot sums it: a product
@@ -377,17 +385,7 @@ export function sddmmAdd(r0: i32, r1: i32, heads: i32, e0: i32, indptr: usize, i
     const hi = rowStart(indptr, j + 1, 0);
     const xj = x + <usize>j * fb;
     const o = dx + <usize>j * fb;
-    if (!touch) {
-      backwardRow(lo, hi, true, f, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
-      continue;
-    }
-    let c0 = lo;
-    do { // at least once: an empty row's sums are 0
-      const c1 = hi - c0 > chunk ? c0 + chunk : hi;
-      touchEntries(c0, c1, fb, wb, indices, perm, p0, w, g, dw);
-      backwardRow(c0, c1, c0 == lo, f, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
-      c0 = c1;
-    } while (c0 < hi);
+    rowByChunks(true, touch, chunk, lo, hi, f, c, fb, wb, indices, perm, p0, w, g, o, xj, dw);
   }
 }
 

@@ -86,7 +86,7 @@ export interface Operands {
  *  in place by the wasm kernels), or `ordinary` SharedArrayBuffers (copied into the kernels' memory on each call). */
 export type OperandPlace = 'heap' | 'ordinary';
 
-const heapBlocks = new WeakMap<Float32Array, HeapBlock>();
+const heapBlocks = new WeakMap<ArrayBufferView, HeapBlock>();
 
 function float32Array(n: number, place: OperandPlace): Float32Array {
   const heap = place === 'heap' ? loadWasmSparse()?.heap : null;
@@ -103,18 +103,19 @@ export function byteMask(n: number, place: OperandPlace): Uint8Array {
   const words = float32Array(Math.ceil(n / 4), place);
   const mask = new Uint8Array(words.buffer, words.byteOffset, n);
   const block = heapBlocks.get(words);
-  if (block) maskBlocks.set(mask, block);
+  if (block) heapBlocks.set(mask, block);
   return mask;
 }
 
-const maskBlocks = new WeakMap<Uint8Array, HeapBlock>();
+/** Gives an array's heap block back (none for an ordinary array). */
+function release(a: ArrayBufferView): void {
+  const block = heapBlocks.get(a);
+  if (block) loadWasmSparse()?.heap?.retire(block);
+  heapBlocks.delete(a);
+}
 
 /** Gives a byteMask's heap block back. */
-export function freeByteMask(mask: Uint8Array): void {
-  const block = maskBlocks.get(mask);
-  if (block) loadWasmSparse()?.heap?.retire(block);
-  maskBlocks.delete(mask);
-}
+export const freeByteMask = (mask: Uint8Array): void => release(mask);
 
 function sharedFilled(n: number, seed: number, place: OperandPlace): Float32Array {
   const a = float32Array(n, place);
@@ -134,10 +135,7 @@ export function allocateOperands(nodes: number, nnz: number, maxWidth: number, m
 
 /** Gives the operands' heap blocks back (the next graph's operands reuse the space). */
 export function freeOperands(o: Operands): void {
-  for (const a of Object.values(o) as Float32Array[]) {
-    const block = heapBlocks.get(a);
-    if (block) loadWasmSparse()?.heap?.retire(block);
-  }
+  for (const a of Object.values(o) as Float32Array[]) release(a);
 }
 
 /** One call of one kernel on one matrix: its label, its size and how to run it with a given kernel set. */

@@ -127,13 +127,13 @@ export function publicSplitOrThrow(d: Dataset): Split {
   return d.split;
 }
 
-/** Resolves a split spec against a dataset (public split, or a seeded stratified split) and validates it. */
 /** The split used when none is asked for: the dataset's own when it has one, else 20 train and 30 validation nodes
  *  per class. */
 export function defaultSplitSpec(hasPublicSplit: boolean): string {
   return hasPublicSplit ? 'public' : 'random:20:30';
 }
 
+/** Resolves a split spec against a dataset (public split, or a seeded stratified split) and validates it. */
 export function resolveSplit(d: Dataset, spec: SplitSpec | string, seed: number | Rng): Split {
   const s = typeof spec === 'string' ? parseSplitSpec(spec) : spec;
   const split = s.kind === 'public' ? publicSplitOrThrow(d) : stratifiedSplit(d.labels, d.numClasses, s, seed);
