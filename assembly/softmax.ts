@@ -1,7 +1,7 @@
 // WebAssembly SIMD edge softmax (AssemblyScript): per row and head, softmax over the row's entries of given logits
 // or of GAT's leakyRelu(u[i] + v[j]) (exactly: the row maximum subtracted), and the softmax's backward pass.
 
-import { exp1, exp4 } from './expf';
+import { exp1, expNonPositive4 } from './expf';
 import { rowStart } from './rows';
 
 /* Conventions as in heads.ts. Per-entry arrays hold `heads` values per entry; four heads go in one f32x4 when heads
@@ -50,11 +50,11 @@ import { rowStart } from './rows';
   let d1 = d0;
   for (let k = lo; k < hi; k++) {
     const at = <usize>k * hb + b;
-    const x0 = exp4(f32x4.sub(v128.load(src + at), m0));
+    const x0 = expNonPositive4(f32x4.sub(v128.load(src + at), m0));
     v128.store(out + at, x0);
     d0 = f32x4.add(d0, x0);
     if (pair) {
-      const x1 = exp4(f32x4.sub(v128.load(src + at, 16), m1));
+      const x1 = expNonPositive4(f32x4.sub(v128.load(src + at, 16), m1));
       v128.store(out + at, x1, 16);
       d1 = f32x4.add(d1, x1);
     }

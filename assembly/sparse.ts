@@ -5,7 +5,7 @@ export { gspmm, gspmmBackwardFused, gspmmBackwardFusedTouching, gspmmTouching, s
 export { edgeSoftmax, edgeSoftmaxBackward, gatAttention } from './softmax';
 export { gatAttentionBackward, gatAttentionBackwardParts, sumPartials } from './gat-backward';
 export { gatAttentionShifted, gatSources } from './gat-shifted';
-export { expInto } from './expf';
+export { expInto, expNonPositiveInto } from './expf';
 export { gatherRows, scatterAddRows } from './row-copies';
 export { addRowVec, columnSumBlocks, combineColumnSums, relu, reluBackward } from './elementwise';
 export { applyMask, dropoutChunks } from './dropout';

@@ -107,10 +107,12 @@ export function byteMask(n: number, place: OperandPlace): Uint8Array {
   return mask;
 }
 
-/** Gives an array's heap block back (none for an ordinary array). */
+/** Gives an array's heap block back now (none for an ordinary array). `free`, not `retire`: a retired block waits for
+ *  its views to be garbage-collected, which the cases' closures delay past the next section's allocations, so the
+ *  heap filled up by the LayerNorm rows; no case runs on these operands after they are released. */
 function release(a: ArrayBufferView): void {
   const block = heapBlocks.get(a);
-  if (block) loadWasmSparse()?.heap?.retire(block);
+  if (block) loadWasmSparse()?.heap?.free(block);
   heapBlocks.delete(a);
 }
 

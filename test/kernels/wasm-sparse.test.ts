@@ -137,6 +137,25 @@ describe('wasm SpMM', () => {
     }
   });
 
+  it('computes e^x for x <= 0 with the same bits as the general exp, lanes above and below 2^-126 mixed in a vector', () => {
+    const s = wasm();
+    const n = 1 << 14;
+    const xs = Float32Array.from({ length: n }, (_, i) => {
+      if (i < 8) return [0, -0, NaN, -Infinity, -87.33, -87.34, -103.97, -104.5][i];
+      const r = rnd();
+      return i % 4 === 0 ? -110 * r : i % 4 === 1 ? -r : i % 4 === 2 ? -86 - 20 * r : -1e-30 * r;
+    });
+    const [at, general, nonPositive] = s.layout.place([{ copy: xs, lo: 0, hi: n }, { bytes: 4 * n }, { bytes: 4 * n }])!;
+    const exports = threadExports<{ expInto(x: number, out: number, n: number): void; expNonPositiveInto(x: number, out: number, n: number): void }>(s.module);
+    exports.expInto(at, general, n);
+    exports.expNonPositiveInto(at, nonPositive, n);
+    const want = new Int32Array(s.module.memory.buffer, general, n);
+    const got = new Int32Array(s.module.memory.buffer, nonPositive, n);
+    const subnormal = Array.from(new Float32Array(s.module.memory.buffer, general, n)).filter((y) => y > 0 && y < 2 ** -126).length;
+    assert.ok(subnormal > 100, `the sample reaches the two-step (subnormal) path: ${subnormal} results`);
+    for (let i = 0; i < n; i++) assert.equal(got[i], want[i], `e^${xs[i]}`);
+  });
+
   it('reports why it cannot run when the engine rejects the module', () => {
     assert.match(String(createWasmSparse(new Uint8Array([0, 97, 115, 109, 9, 9, 9, 9]))), /cannot compile sparse\.wasm/);
   });
