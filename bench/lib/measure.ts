@@ -14,6 +14,9 @@ export interface Timing {
 export interface MeasureOptions {
   /** runs before timing starts (JIT warm-up, page faults); default 1 */
   warmup?: number;
+  /** and warm-up runs until this much time is spent (V8 compiles a hot wasm function's optimised code in the background
+   *  and a worker thread only uses it from a later call); default 0 */
+  warmupMs?: number;
   /** at least this many timed runs; default 5 */
   minReps?: number;
   /** keep going until this much time is spent (or maxReps); default 400 ms */
@@ -31,8 +34,9 @@ export function median(xs: readonly number[]): number {
 
 /** Times `run` repeatedly (the machine is shared, so single timings are noisy: the median is the figure to use). */
 export function measure(run: () => void, opts: MeasureOptions = {}): Timing {
-  const { warmup = 1, minReps = 5, minMs = 400, maxReps = 30 } = opts;
-  for (let w = 0; w < warmup; w++) run();
+  const { warmup = 1, warmupMs = 0, minReps = 5, minMs = 400, maxReps = 30 } = opts;
+  const start = performance.now();
+  for (let w = 0; w < warmup || performance.now() - start < warmupMs; w++) run();
   const times: number[] = [];
   let spent = 0;
   while (times.length < maxReps && (times.length < minReps || spent < minMs)) {

@@ -61,7 +61,7 @@ export function runCases(cases: SparseCase[], graph: GraphInfo, threads: number,
     const cpu0 = process.cpuUsage();
     const wall0 = performance.now();
     // calls moving gigabytes take seconds each on a shared 2-core machine: 3 of them give a usable median
-    const t = measure(() => c.run(k), { warmup: threads > 1 ? 2 : 1, minReps: c.bytes > 2e9 ? 3 : 5, minMs: 300, maxReps: 25 });
+    const t = measure(() => c.run(k), { warmup: threads > 1 ? 2 : 1, warmupMs: 150, minReps: c.bytes > 2e9 ? 3 : 5, minMs: 300, maxReps: 25 });
     const cpu = process.cpuUsage(cpu0);
     const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
     const threadsUsed = threads > 1 && sharedPool(threads).dispatched > dispatched ? threads : 1;
