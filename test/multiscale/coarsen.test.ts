@@ -10,6 +10,7 @@ import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
 import { coarsenLevel, matchRounds, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
 import { isSymmetricLoopFree, unitSymmetric } from '../../src/multiscale/coarsen/power.js';
 import type { CoarseLevel } from '../../src/multiscale/level.js';
+import { selectTopk } from '../../src/multiscale/coarsen/select.js';
 import { hasEdge, hasSelfLoop, isSymmetric, smallProblem } from './helpers.js';
 
 const { data, split } = smallProblem(200);
@@ -46,6 +47,14 @@ function checkSelection(lv: CoarseLevel, maxSize: number, exact: boolean): void 
 describe('selection coarsening', () => {
   it('keeps floor(n / 2^l) unique random nodes with the induced graph, features and labels of P', () => {
     for (const l of [1, 2, 3]) checkSelection(coarsenLevel(input, 'random', l, {}, 7), Math.floor(n / 2 ** l), true);
+  });
+
+  it('selectTopk takes the highest degrees and, among equal degrees, the lower ids', () => {
+    const g = data.ctx.graph;
+    const deg = (v: number): number => g.indptr[v + 1] - g.indptr[v];
+    const ref = Array.from({ length: n }, (_, i) => i).sort((a, b) => deg(b) - deg(a) || a - b);
+    assert.ok(new Set(ref.map(deg)).size < n, 'the graph has tied degrees');
+    for (const m of [1, 7, n / 4, n / 2 + 1, n]) assert.deepEqual(Array.from(selectTopk(g, m)), ref.slice(0, m).sort((a, b) => a - b), `m = ${m}`);
   });
 
   it('keeps the floor(n / 2^l) highest-degree nodes for topk, nested across levels', () => {
@@ -131,8 +140,10 @@ describe('connectivity enhancement A^p', () => {
     const directed = fromEdgeList({ numNodes: 3, src: Int32Array.of(0, 1, 2), dst: Int32Array.of(1, 0, 0) });
     // symmetric, but with unsorted rows: row 1 lists 2 before 0
     const unsorted = { rows: 3, cols: 3, indptr: Int32Array.of(0, 1, 3, 4), indices: Int32Array.of(1, 2, 0, 1) };
-    assert.deepEqual([loop, directed, unsorted].map(isSymmetricLoopFree), [false, false, true]);
-    for (const g of [path, loop, directed, unsorted]) {
+    // unsorted and not symmetric: row 0 lists 2 before 1, and (0, 2) has no reverse
+    const unsortedDirected = { rows: 3, cols: 3, indptr: Int32Array.of(0, 2, 3, 3), indices: Int32Array.of(2, 1, 0) };
+    assert.deepEqual([loop, directed, unsorted, unsortedDirected].map(isSymmetricLoopFree), [false, false, true, false]);
+    for (const g of [path, loop, directed, unsorted, unsortedDirected]) {
       const keep = g === path ? Int32Array.of(0, 2, 3, 4, 5, 6) : Int32Array.of(0, 1, 2);
       const sub = poweredSubgraph(g, keep, 1);
       assert.ok(isSymmetric(sub) && !hasSelfLoop(sub) && sub.values === undefined);

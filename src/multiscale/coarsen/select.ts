@@ -23,11 +23,24 @@ const degreeOrders = new WeakMap<CsrGraph, Int32Array>();
 export function selectTopk(graph: CsrGraph, m: number): Int32Array {
   let order = degreeOrders.get(graph);
   if (order === undefined) {
-    const deg = (i: number): number => graph.indptr[i + 1] - graph.indptr[i];
-    order = Int32Array.from({ length: graph.rows }, (_, i) => i).sort((a, b) => deg(b) - deg(a) || a - b);
+    order = byDegreeDescending(graph);
     degreeOrders.set(graph, order);
   }
   return order.slice(0, m).sort();
+}
+
+/** Node ids by degree, highest first, ties by lower id: a counting sort (degrees are small integers). */
+function byDegreeDescending(graph: CsrGraph): Int32Array {
+  const n = graph.rows;
+  const { indptr } = graph;
+  let maxDeg = 0;
+  for (let i = 0; i < n; i++) maxDeg = Math.max(maxDeg, indptr[i + 1] - indptr[i]);
+  const start = new Int32Array(maxDeg + 2); // start[maxDeg - d + 1] counts degree d, then becomes its first slot
+  for (let i = 0; i < n; i++) start[maxDeg - (indptr[i + 1] - indptr[i]) + 1]++;
+  for (let b = 1; b < start.length; b++) start[b] += start[b - 1];
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[start[maxDeg - (indptr[i + 1] - indptr[i])]++] = i;
+  return order;
 }
 
 /** Hops of the ego network at a level: 6 at level 1, 4 at level 2, 2 beyond (the reference code's choice). */
