@@ -28,6 +28,9 @@ export interface Hierarchy {
   levelsAt(epoch: number): readonly CoarseLevel[];
   /** level l of `epoch` */
   level(l: number, epoch: number): CoarseLevel;
+  /** Drops the cached level l >= 1, so that its arrays can be collected once no one else holds it (a schedule that
+   *  is done with a level); asked for again, it is built again, the same as before. */
+  forget(l: number): void;
 }
 
 export function buildHierarchy(data: PreparedData, split: Split, opts: HierarchyOptions): Hierarchy {
@@ -71,6 +74,9 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
     input,
     redraws,
     level,
+    forget: (l: number) => {
+      if (l >= 1) cache.delete(l);
+    },
     levelsAt: (epoch: number) => Array.from({ length: opts.levels }, (_, l) => level(l, epoch)),
   };
 }

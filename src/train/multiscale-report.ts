@@ -60,7 +60,7 @@ export interface MultiscaleReport {
   last_phase: 'full-graph' | 'mini-batch' | 'multiscale-grad';
   last_phase_full_graph: boolean;
   /** the levels of epoch 0: nodes, stored edges, training nodes */
-  level_sizes: Array<{ level: number; nodes: number; edges: number; train_nodes: number }>;
+  level_sizes: LevelSize[];
   /** seconds to build the hierarchy's fixed levels and epoch 0's draws (part of preprocess_time_s) */
   hierarchy_build_s: number;
   /** the schedule's wall time, evaluation and redraws included */
@@ -109,13 +109,22 @@ function lastPhase(r: ResolvedMultiscale, fine: MethodName): MultiscaleReport['l
   return fine === 'full' ? 'full-graph' : 'mini-batch';
 }
 
+export interface LevelSize { level: number; nodes: number; edges: number; train_nodes: number }
+
+/** The sizes of `levels` for the report (taken before training, so the report holds no level's arrays). */
+export function levelSizesOf(levels: readonly CoarseLevel[]): LevelSize[] {
+  return levels.map((lv) => ({
+    level: lv.level, nodes: lv.data.ctx.numNodes, edges: lv.data.ctx.graph.indptr[lv.data.ctx.numNodes], train_nodes: lv.split.train.length,
+  }));
+}
+
 export interface MultiscaleRunFacts {
   options: ResolvedMultiscale;
   fine: MethodName;
   redraws: boolean;
   plannedEpochsPerLevel: number[];
-  /** the levels of epoch 0 */
-  levels0: readonly CoarseLevel[];
+  /** the sizes of epoch 0's levels */
+  levelSizes: LevelSize[];
   buildS: number;
 }
 
@@ -127,9 +136,7 @@ export function multiscaleReport(f: MultiscaleRunFacts, result: MultiscaleResult
     final_full_epochs: o.finalFullEpochs, max_power_edges: o.maxPowerEdges, coarse_eval: o.coarseEval, fine_level: f.fine, redraws: f.redraws,
     planned_epochs_per_level: f.plannedEpochsPerLevel, epochs_per_level: result.epochsPerLevel, mlmc_epochs: result.mlmcEpochs,
     last_phase: last, last_phase_full_graph: last === 'full-graph',
-    level_sizes: f.levels0.map((lv) => ({
-      level: lv.level, nodes: lv.data.ctx.numNodes, edges: lv.data.ctx.graph.indptr[lv.data.ctx.numNodes], train_nodes: lv.split.train.length,
-    })),
+    level_sizes: f.levelSizes,
     hierarchy_build_s: f.buildS, wall_s: result.wallS, cost: costReport(result.cost),
   };
 }

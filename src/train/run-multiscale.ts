@@ -14,7 +14,7 @@ import { peakRssMb } from './memory.js';
 import { MetricsLog } from './metrics-log.js';
 import type { BatchSource, Evaluator } from './minibatch.js';
 import { checkLevelSizes, checkPowerFits, resolveMultiscaleOptions, type ResolvedMultiscale } from './multiscale-options.js';
-import { multiscaleReport } from './multiscale-report.js';
+import { levelSizesOf, multiscaleReport } from './multiscale-report.js';
 import type { InferenceReport, TrainReport } from './report.js';
 import { addLayerwise, asRunError, batchSourceOf, buildSeconds, epochRecord, reportRun, saveRunCheckpoint, timeWarm, trainBatchesOf } from './run-common.js';
 import { RunOptionError } from './run-option-error.js';
@@ -97,7 +97,7 @@ export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOpti
   }
   const t0 = performance.now();
   const hierarchy = buildLevels(s, r);
-  const levels0 = hierarchy.levelsAt(0);
+  const levelSizes = levelSizesOf(hierarchy.levelsAt(0));
   const buildS = (performance.now() - t0) / 1000;
   const fine = await fineLevel(s);
   const grad = r.schedule === 'multiscale-grad';
@@ -141,7 +141,7 @@ export async function runMultiscaleTraining(opts: RunOptions, setUp: (o: RunOpti
   // peak memory of training itself, before the comparison inference
   const peakRss = peakRssMb();
   const inferenceReport = finalInference(s, inference, evaluator, opts.compareInference ?? true);
-  const section = multiscaleReport({ options: r, fine: method, redraws: hierarchy.redraws, plannedEpochsPerLevel: planned, levels0, buildS }, result);
+  const section = multiscaleReport({ options: r, fine: method, redraws: hierarchy.redraws, plannedEpochsPerLevel: planned, levelSizes, buildS }, result);
   saveRunCheckpoint(opts.save, s, result, result.epochsRun, {
     multiscale: JSON.stringify({ schedule: r.schedule, coarsen: r.coarsen, levels: r.levels, power: r.power, level_ratio: r.levelRatio }),
   });

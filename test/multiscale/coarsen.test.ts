@@ -207,6 +207,13 @@ describe('hierarchy', () => {
     const t = buildHierarchy(data, split, { method: 'topk', levels: 3, seed: 1 });
     assert.equal(t.level(1, 0), t.level(1, 7));
     assert.equal(t.levelsAt(3).length, 3);
+    const before = t.level(1, 0);
+    t.forget(1);
+    t.forget(0); // level 0 is the data itself: nothing to drop
+    const again = t.level(1, 0);
+    assert.notEqual(again, before, 'built again after forget');
+    assert.deepEqual([again.nodes, again.data.ctx.graph.indices, again.data.x], [before.nodes, before.data.ctx.graph.indices, before.data.x]);
+    assert.equal(t.level(0, 0).data, data);
   });
 
   it('rejects bad options with errors naming the option and what was expected', () => {

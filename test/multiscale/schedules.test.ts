@@ -26,8 +26,10 @@ describe('coarse-to-fine', () => {
     const data = prepareData(d, { normalize: true });
     const model = new GNN(defaultModelConfig('gcn', data.x.cols, data.numClasses), 1);
     const h = buildHierarchy(data, d.split, { method: 'topk', levels: 2, seed: 1 });
-    const r = trainCoarseToFine(model, h, { ...base, epochs: 15, evalEvery: 3 });
+    const forgotten: number[] = [];
+    const r = trainCoarseToFine(model, { ...h, forget: (l) => { forgotten.push(l); h.forget(l); } }, { ...base, epochs: 15, evalEvery: 3 });
     assert.deepEqual(r.epochsPerLevel, [15, 30]);
+    assert.deepEqual(forgotten, [1, 0], 'each level let go once its epochs are done');
     assert.ok(r.valAcc > 0.6, `validation accuracy ${r.valAcc} should exceed 0.6`);
     assert.ok(r.testAcc > 0.5);
     assert.equal(r.cost.levels.length, 2);
