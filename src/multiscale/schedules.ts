@@ -42,7 +42,8 @@ export function trainCoarseToFine(model: GNN, hierarchy: Hierarchy, opts: Coarse
       }
       if (s.endEpoch(l, loss, last)) break;
     }
-    // done with this level: its arrays need not stay beside the finer levels' (the run's peak is level 0's)
+    // done with this level: its arrays need not stay beside the finer levels' (1M-node graph, topk levels: peak RSS
+    // 4970 -> 4647 MiB, plain training's 4484)
     hierarchy.forget(l);
   }
   s.finalPhase(hierarchy.level(0, 0));
