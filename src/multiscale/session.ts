@@ -204,6 +204,7 @@ export class Session {
   /** Runs `finalFullEpochs` full-graph epochs (phase d). */
   finalPhase(level0: CoarseLevel): void {
     const n = this.opts.finalFullEpochs ?? 0;
+    if (n === 0) return;
     this.newPhase();
     for (let e = 0; e < n; e++) if (this.endEpoch(0, this.levelStep(level0), e === n - 1)) break;
   }
