@@ -97,9 +97,12 @@ async function sparseRows(large: boolean, bounds: Bounds, only: Only): Promise<K
   return rows;
 }
 
-/** The cases `make` gives on 200k x 256 values (a hidden activation's size), on 1 and 2 threads. */
+/** A hidden activation's size: the elementwise and LayerNorm rows run on this many rows of this width. */
+const ACTIVATION = { rows: 200_000, width: 256 };
+
+/** The cases `make` gives on ACTIVATION-sized operands, on 1 and 2 threads. */
 function activationSizedRows(bounds: Bounds, make: (rows: number, width: number, o: Operands) => SparseCase[]): KernelRow[] {
-  const [rows, width] = [200_000, 256];
+  const { rows, width } = ACTIVATION;
   const n = rows * width;
   const o = allocateOperands(rows, 0, width, width, operandPlace());
   const info = { name: `${n / 1e6}M values (${rows / 1000}k x ${width})`, nodes: n, nnz: 0 };
@@ -111,16 +114,15 @@ function activationSizedRows(bounds: Bounds, make: (rows: number, width: number,
 
 /** Dropout and the elementwise kernels of a training step (the mask's heap block given back after). */
 function elementwiseRows(bounds: Bounds): KernelRow[] {
-  let mask: Uint8Array | undefined;
-  const rows = activationSizedRows(bounds, (rows, width, o) => {
-    const n = rows * width;
-    const m = (mask = byteMask(n, operandPlace()));
-    const seed = Int32Array.of(1, 2, 3, 4);
-    getKernels().dropout(n, 0.5, 2, seed, m); // a mask for applyMask
-    const dropout: SparseCase = { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, m, o.x, o.out) };
-    return [dropout, ...elementwiseCases(rows, width, o, m)];
-  });
-  if (mask) freeByteMask(mask);
+  const n = ACTIVATION.rows * ACTIVATION.width;
+  const mask = byteMask(n, operandPlace());
+  const seed = Int32Array.of(1, 2, 3, 4);
+  getKernels().dropout(n, 0.5, 2, seed, mask); // a mask for applyMask
+  const rows = activationSizedRows(bounds, (rows, width, o) => [
+    { kernel: 'dropout', width, heads: 1, bytes: 9 * n, run: (k) => k.dropout(n, 0.5, 2, seed, mask, o.x, o.out) },
+    ...elementwiseCases(rows, width, o, mask),
+  ]);
+  freeByteMask(mask);
   return rows;
 }
 
