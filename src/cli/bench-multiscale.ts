@@ -3,6 +3,7 @@
 // one table of test accuracy, time to target, total time, work (FLOPs) and peak memory, plus JSON and the SVG plot.
 
 import { InvalidArgumentError } from 'commander';
+import { halvings } from '../multiscale/coarsen/index.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { defaultCoarsen, MULTISCALE_SCHEDULES, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
@@ -75,11 +76,16 @@ function resolveConfigs(f: Flags): Resolved[] {
   });
   const dup = out.find((c, i) => out.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new CliError(`--multiscale: '${dup.name}' is listed twice; expected each configuration once`);
+  const matching = out.find((c) => c.coarsen === 'matching');
+  if (matching && f.levelRatio !== undefined && halvings(f.levelRatio) === null) {
+    throw new CliError(`--level-ratio: ${f.levelRatio} applies to every configuration, and '${matching.name}' needs 1/2^k ` +
+      '(a matching level is k rounds, each halving the graph at most): expected 0.5, 0.25, 0.125, ... or separate bench runs');
+  }
   return out;
 }
 
 /** Child `fastgnn train` arguments of one run. Plain: the full graph only (--levels 1). The knobs go to the
- *  configurations they apply to (--power and --level-ratio to selection methods, --mlmc-batch to multiscale-grad). */
+ *  configurations they apply to (--power to selection methods, --mlmc-batch to multiscale-grad, --level-ratio to all). */
 function childArgs(f: Flags, c: Resolved, seed: number, report: string): string[] {
   const epochs = c.schedule === 'plain' ? f.epochs : f.multiscaleEpochs ?? f.epochs;
   const args = trainArgs(f, seed, report, ['--no-compare-inference', ...(epochs === undefined ? [] : ['--epochs', String(epochs)])], ['epochs']);
@@ -92,7 +98,7 @@ function childArgs(f: Flags, c: Resolved, seed: number, report: string): string[
   };
   push('--levels', f.levels);
   push('--power', f.power, selection);
-  push('--level-ratio', f.levelRatio, selection);
+  push('--level-ratio', f.levelRatio);
   push('--mlmc-batch', f.mlmcBatch, c.schedule === 'multiscale-grad');
   push('--final-full-epochs', f.finalFullEpochs);
   push('--max-power-edges', f.maxPowerEdges);

@@ -15,7 +15,7 @@ export const MULTISCALE_KNOBS: ReadonlyArray<{
   { key: 'coarsen', flag: '--coarsen <method>', choices: COARSEN_METHODS, help: 'coarsening of levels >= 1 (default random; sub-to-full: subgraph, the only one it takes)' },
   { key: 'levels', flag: '--levels <n>', parse: intAtLeast(1), help: 'levels including the full graph, >= 1 (default 2)' },
   { key: 'power', flag: '--power <p>', parse: intAtLeast(1), help: 'connectivity enhancement: link kept nodes within p hops, A^p (default 1; selection methods only)' },
-  { key: 'levelRatio', flag: '--level-ratio <r>', parse: openUnitInterval, help: 'kept fraction per level, level l keeps floor(n r^l) nodes, in (0, 1) (default 0.5)' },
+  { key: 'levelRatio', flag: '--level-ratio <r>', parse: openUnitInterval, help: 'kept fraction per level, level l keeps floor(n r^l) nodes, in (0, 1) (default 0.5); matching: 1/2^k, k rounds per level' },
   { key: 'mlmcBatch', flag: '--mlmc-batch <b>', parse: intAtLeast(1), help: 'multiscale-grad: sampled training nodes of the finest term; term l samples b 2^l (default 32)' },
   { key: 'finalFullEpochs', flag: '--final-full-epochs <n>', parse: intAtLeast(0), help: 'full-graph epochs after the schedule (default 0; multiscale-grad ceil(epochs / 10))' },
   { key: 'maxPowerEdges', flag: '--max-power-edges <n>', parse: positiveNumber, help: 'refuse an A^p estimated to have more edges (default: a quarter of memory at 64 B/edge, at most 5e8)' },

@@ -7,7 +7,7 @@ import type { MethodName } from '../batching/methods.js';
 import type { CsrGraph } from '../graph/csr.js';
 import type { Split } from '../graph/dataset.js';
 import { Rng } from '../graph/rng.js';
-import { DEFAULT_MAX_POWER_EDGES, levelSize, selectTopk } from '../multiscale/coarsen/index.js';
+import { DEFAULT_MAX_POWER_EDGES, halvings, levelSize, selectTopk } from '../multiscale/coarsen/index.js';
 import { estimatePoweredEdges, visitBall } from '../multiscale/coarsen/power.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { COARSE_EVAL_MODES, type CoarseEval } from '../multiscale/session.js';
@@ -25,7 +25,7 @@ export interface MultiscaleRunOptions {
   levels?: number;
   /** connectivity enhancement A^p for selection methods; default 1 */
   power?: number;
-  /** kept fraction per level, level l keeps floor(n ratio^l) nodes; default 0.5 (matching: 0.5 only) */
+  /** kept fraction per level, level l keeps floor(n ratio^l) nodes; default 0.5 (matching: 1/2^k, k rounds per level) */
   levelRatio?: number;
   /** multiscale-grad: sample size b of the finest term (term l samples b 2^l); default 32 */
   mlmcBatch?: number;
@@ -82,7 +82,8 @@ export function resolveMultiscaleOptions(o: MultiscaleRunOptions, epochs: number
     `applies to the selection methods (random, topk, subgraph, rns); matching keeps connectivity by merging: expected 1, got ${power}`);
   const levelRatio = o.levelRatio ?? 0.5;
   need('levelRatio', levelRatio > 0 && levelRatio < 1, `expected a number in (0, 1), got ${levelRatio}`);
-  need('levelRatio', coarsen !== 'matching' || levelRatio === 0.5, `matching halves the graph per level: expected 0.5 (or unset), got ${levelRatio}`);
+  need('levelRatio', coarsen !== 'matching' || halvings(levelRatio) !== null,
+    `matching halves the graph at most per round, a level being k rounds: expected 1/2^k (0.5, 0.25, 0.125, ...), got ${levelRatio}`);
   const grad = o.schedule === 'multiscale-grad';
   need('mlmcBatch', o.mlmcBatch === undefined || grad, `applies to --multiscale multiscale-grad only, not ${o.schedule}`);
   const mlmcBatch = grad ? o.mlmcBatch ?? 32 : null;

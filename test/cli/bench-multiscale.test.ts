@@ -90,6 +90,8 @@ describe('fastgnn bench --multiscale', () => {
       [['--multiscale', 'plain', '--batch-size', '64'], /^fastgnn bench: --batch-size: applies to --methods runs/],
       [['--methods', 'full', '--levels', '3'], /^fastgnn bench: --levels: applies to --multiscale comparisons only$/],
       [['--multiscale', 'coarse-to-fine,coarse-to-fine:random'], /^fastgnn bench: --multiscale: 'coarse-to-fine:random' is listed twice/],
+      [['--multiscale', 'coarse-to-fine:topk,coarse-to-fine:matching', '--level-ratio', '0.3'],
+        /^fastgnn bench: --level-ratio: 0\.3 applies to every configuration, and 'coarse-to-fine:matching' needs 1\/2\^k/],
       [[], /^fastgnn bench: expected --methods <list> \(mini-batching methods\) or --multiscale <list>/],
     ];
     for (const [args, message] of cases) {

@@ -155,6 +155,8 @@ const BAD: Array<{ what: string; args: string[]; message: RegExp }> = [
   { what: '--power 0', args: ['--multiscale', 'coarse-to-fine', '--power', '0'], message: /option '--power <p>' argument '0' is invalid\. Expected a positive integer\./ },
   { what: 'a power whose A^p exceeds the edge limit', args: ['--multiscale', 'coarse-to-fine', '--power', '3', '--max-power-edges', '1000'],
     message: /^fastgnn train: --power: A\^3 would link about \d\.\d\de\+(4|5) node pairs among the 1354 nodes of level 1 \(~[\d.]+ MiB at 64 bytes per edge\), more than the limit 1\.00e\+3/ },
+  { what: 'a matching level ratio other than 1/2^k', args: ['--multiscale', 'coarse-to-fine', '--coarsen', 'matching', '--level-ratio', '0.3'],
+    message: /^fastgnn train: --level-ratio: matching halves the graph at most per round, a level being k rounds: expected 1\/2\^k \(0\.5, 0\.25, 0\.125, \.\.\.\), got 0\.3$/ },
   { what: '--power with matching', args: ['--multiscale', 'coarse-to-fine', '--coarsen', 'matching', '--power', '2'], message: /^fastgnn train: --power: applies to the selection methods/ },
   { what: '--coarsen without --multiscale', args: ['--coarsen', 'topk'], message: /^fastgnn train: --coarsen: applies to multiscale training only; expected --multiscale coarse-to-fine\|sub-to-full\|multiscale-grad with it$/ },
   { what: 'sub-to-full with another coarsening', args: ['--multiscale', 'sub-to-full', '--coarsen', 'topk'], message: /^fastgnn train: --coarsen: sub-to-full trains on ego-network subgraphs: expected subgraph/ },

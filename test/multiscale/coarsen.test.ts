@@ -7,7 +7,7 @@ import { fromEdgeList, inducedSubgraph } from '../../src/graph/build.js';
 import { Rng } from '../../src/graph/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
-import { coarsenLevel, matchRounds, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
+import { coarsenLevel, halvings, matchingRoundsPerLevel, matchRounds, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
 import { isSymmetricLoopFree, unitSymmetric } from '../../src/multiscale/coarsen/power.js';
 import type { CoarseLevel } from '../../src/multiscale/level.js';
 import { selectTopk } from '../../src/multiscale/coarsen/select.js';
@@ -194,6 +194,20 @@ describe('matching coarsening', () => {
     // nested: two fine nodes merged at level 1 stay merged at level 2
     for (let v = 0; v < n; v++) for (let u = v + 1; u < Math.min(n, v + 20); u++) {
       if (lv.coarseOf[v] === lv.coarseOf[u]) assert.equal(l2.coarseOf[v], l2.coarseOf[u]);
+    }
+  });
+
+  it('runs k rounds per level for ratio 1/2^k and refuses other ratios', () => {
+    const seed = new Rng(2).fork(1000).seed;
+    const quarter = coarsenLevel(input, 'matching', 1, { ratio: 0.25 }, 2);
+    assert.deepEqual(quarter.coarseOf, matchRounds(data.ctx.graph, 2, seed).coarseOf, 'level 1 at ratio 0.25 = two rounds');
+    const eighth = coarsenLevel(input, 'matching', 2, { ratio: 0.125 }, 2);
+    assert.deepEqual(eighth.coarseOf, matchRounds(data.ctx.graph, 6, seed).coarseOf, 'level 2 at ratio 0.125 = six rounds');
+    assert.ok(eighth.data.ctx.numNodes < quarter.data.ctx.numNodes);
+    assert.deepEqual([halvings(0.5), halvings(0.25), halvings(0.125), halvings(0.3), halvings(0.75), halvings(1)], [1, 2, 3, null, null, null]);
+    assert.equal(matchingRoundsPerLevel(0.0625), 4);
+    for (const ratio of [0.3, 0.2]) {
+      assert.throws(() => coarsenLevel(input, 'matching', 1, { ratio }, 2), new RegExp(`expected ratio 1/2\\^k \\(0.5, 0.25, 0.125, ...\\), got ${ratio}`));
     }
   });
 });

@@ -36,7 +36,8 @@ describe('multiscale run options', () => {
     assert.equal(optionOf({ schedule: 'coarse-to-fine', power: 1.5 }), 'power');
     assert.equal(optionOf({ schedule: 'coarse-to-fine', coarsen: 'matching', power: 2 }), 'power');
     assert.equal(optionOf({ schedule: 'coarse-to-fine', levelRatio: 1 }), 'levelRatio');
-    assert.equal(optionOf({ schedule: 'coarse-to-fine', coarsen: 'matching', levelRatio: 0.25 }), 'levelRatio');
+    assert.equal(optionOf({ schedule: 'coarse-to-fine', coarsen: 'matching', levelRatio: 0.3 }), 'levelRatio');
+    assert.equal(optionOf({ schedule: 'coarse-to-fine', coarsen: 'matching', levelRatio: 0.25 }), 'accepted', 'two matching rounds per level');
     assert.equal(optionOf({ schedule: 'sub-to-full', coarsen: 'random' }), 'coarsen');
     assert.equal(optionOf({ schedule: 'coarse-to-fine', mlmcBatch: 4 }), 'mlmcBatch');
     assert.equal(optionOf({ schedule: 'multiscale-grad' }, 'neighbor'), 'method');

@@ -38,13 +38,28 @@ export function validateCoarsenOptions(method: CoarsenMethod, level: number, opt
     throw new Error('coarsen: power applies to selection methods (random, topk, subgraph, rns); matching keeps ' +
       `connectivity by merging, expected power 1, got ${p}`);
   }
-  if (method === 'matching' && (opts.ratio ?? 0.5) !== 0.5) {
-    throw new Error(`coarsen: matching halves the graph per round; expected ratio 0.5 (or unset), got ${opts.ratio}`);
+  if (method === 'matching') matchingRoundsPerLevel(opts.ratio ?? 0.5);
+}
+
+/** k when ratio = 1/2^k for an integer k in [1, 30], else null. */
+export function halvings(ratio: number): number | null {
+  const k = Math.round(-Math.log2(ratio));
+  return k >= 1 && k <= 30 && Math.abs(ratio - 0.5 ** k) <= 1e-12 * ratio ? k : null;
+}
+
+/** Rounds of heavy-edge matching per level for a matching hierarchy of kept fraction `ratio`: a round halves the
+ *  graph at most, so the ratio must be 1/2^k (0.5, 0.25, 0.125, ...) and a level is k rounds. */
+export function matchingRoundsPerLevel(ratio: number): number {
+  const k = halvings(ratio);
+  if (k === null) {
+    throw new Error(`coarsen: matching halves the graph at most per round, so a level is k rounds: expected ratio 1/2^k ` +
+      `(0.5, 0.25, 0.125, ...), got ${ratio}`);
   }
+  return k;
 }
 
 /** Level `level` (>= 1) of `method`. Selection methods keep m = floor(n * ratio^level) nodes (subgraph: at most
- *  m) drawn from the FULL graph; the coarse graph is the induced subgraph on A^power with unit weights. `epoch`
+ *  m) drawn from the FULL graph; matching runs level * log2(1 / ratio) rounds of heavy-edge matching; the coarse graph is the induced subgraph on A^power with unit weights. `epoch`
  *  only matters for methods that redraw (rns: random on even epochs, subgraph on odd). Same arguments -> the
  *  same level. Throws when the level would be empty or hold no training node. */
 export function coarsenLevel(input: CoarsenInput, method: CoarsenMethod, level: number, opts: CoarsenOptions, seed: number, epoch = 0): CoarseLevel {
@@ -56,7 +71,7 @@ export function coarsenLevel(input: CoarsenInput, method: CoarsenMethod, level: 
   const rng = new Rng(seed).fork(level).fork(redrawsEveryEpoch(method) ? epoch : 0);
   let lv: CoarseLevel;
   if (method === 'matching') {
-    lv = matchingLevel(input, level, new Rng(seed).fork(1000).seed);
+    lv = matchingLevel(input, level, matchingRoundsPerLevel(opts.ratio ?? 0.5), new Rng(seed).fork(1000).seed);
   } else {
     const kind = method === 'rns' ? (epoch % 2 === 0 ? 'random' : 'subgraph') : method;
     const nodes = kind === 'random' ? selectRandom(n, m, rng)

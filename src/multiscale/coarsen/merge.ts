@@ -120,13 +120,13 @@ export function mergedLabels(labels: Int32Array, split: Split, coarseOf: Int32Ar
   return out;
 }
 
-/** Level l of the matching hierarchy: l rounds of matching from the full graph (so level l+1 merges level l's
- *  coarse nodes: the hierarchy is nested). Train mask: coarse nodes with a training member; val likewise among
+/** Level l of the matching hierarchy: l * roundsPerLevel rounds of matching from the full graph (so level l+1
+ *  merges level l's coarse nodes: the hierarchy is nested). Train mask: coarse nodes with a training member; val likewise among
  *  the rest; test: coarse nodes with a test member and no train/val member (never used for training). */
-export function matchingLevel(input: CoarsenInput, level: number, seed: number): CoarseLevel {
+export function matchingLevel(input: CoarsenInput, level: number, roundsPerLevel: number, seed: number): CoarseLevel {
   const t0 = performance.now();
   const d = input.data;
-  const { coarseOf, numCoarse, graph } = matchRounds(d.ctx.graph, level, seed);
+  const { coarseOf, numCoarse, graph } = matchRounds(d.ctx.graph, level * roundsPerLevel, seed);
   const train = restrictNodes(input.split.train, coarseOf);
   const uniq = (a: Int32Array): Int32Array => Int32Array.from(new Set(a));
   const trainSet = new Set(train);
