@@ -1,5 +1,6 @@
 // Turns a Batch into model inputs (gathered feature rows, graph context, targets); the cache keeps them contiguous.
 
+import { getKernels } from '../kernels/backend.js';
 import { GraphContext, selectRows } from '../nn/graph-context.js';
 import { SparseInput, type NodeInput } from '../tensor/compose.js';
 import { newArray, Tensor } from '../tensor/tensor.js';
@@ -25,13 +26,19 @@ export function materialize(b: Batch, data: PreparedData, into?: Float32Array | 
   return { batch: b, x, ctx, outputIndex: b.outputIndex, targets, lossWeights: b.lossWeights };
 }
 
-/** The rows `nodes` of a node input (dense rows gathered, into `into` when given; sparse rows selected). */
+/** The rows `nodes` of a node input (dense rows gathered, into `into` when given; sparse rows selected). Throws on
+ *  a node id outside x's rows. */
 export function gatherInput(x: NodeInput, nodes: Int32Array, into?: Float32Array | Float64Array): NodeInput {
   if (x instanceof SparseInput) return new SparseInput(selectRows(x.matrix, nodes));
   const f = x.cols;
-  // fastgnn's allocator: large rows then sit in shared memory, where the kernels' worker threads can read them
-  const out = into ?? newArray(x.dtype, nodes.length * f);
-  for (let r = 0; r < nodes.length; r++) out.set(x.data.subarray(nodes[r] * f, nodes[r] * f + f), r * f);
+  for (let r = 0; r < nodes.length; r++) {
+    if (!(nodes[r] >= 0 && nodes[r] < x.rows)) throw new RangeError(`gatherInput: nodes[${r}] = ${nodes[r]} is outside the ${x.rows} rows of x`);
+  }
+  if (into && into.length < nodes.length * f) throw new RangeError(`gatherInput: into holds ${into.length} values, expected >= ${nodes.length * f}`);
+  // fastgnn's allocator: large rows then sit in shared memory, where the kernels' worker threads can read them (the
+  // gather itself runs on them too: a redrawn multiscale level gathers thousands of 767-wide rows every epoch)
+  const out = into ? into.subarray(0, nodes.length * f) : newArray(x.dtype, nodes.length * f);
+  getKernels().gatherRows(x.data, f, nodes, out);
   return new Tensor(out, [nodes.length, f]);
 }
 

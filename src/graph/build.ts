@@ -300,21 +300,20 @@ export function inducedSubgraph(g: CsrGraph, nodes: Int32Array, scratch?: Int32A
   }
 }
 
-/** inducedSubgraph's body once local[v] holds v's local id (-1 outside `nodes`). */
+/** inducedSubgraph's body once local[v] holds v's local id (-1 outside `nodes`): one pass over the kept rows into
+ *  arrays sized by their entry count, then trimmed (a redrawn multiscale level induces one every epoch; two passes,
+ *  counting then filling, cost 1.6x as much on Amazon Computers). */
 function induce(g: CsrGraph, nodes: Int32Array, local: Int32Array): { graph: CsrGraph; nodes: Int32Array } {
   const m = nodes.length;
   const indptr = new Int32Array(m + 1);
+  let capacity = 0;
+  for (let r = 0; r < m; r++) capacity += g.indptr[nodes[r] + 1] - g.indptr[nodes[r]];
+  let indices = new Int32Array(capacity);
+  let values = g.values ? new (g.values.constructor as Float64ArrayConstructor)(capacity) : undefined;
+  let w = 0;
   for (let r = 0; r < m; r++) {
     const v = nodes[r];
-    let c = 0;
-    for (let k = g.indptr[v]; k < g.indptr[v + 1]; k++) if (local[g.indices[k]] >= 0) c++;
-    indptr[r + 1] = indptr[r] + c;
-  }
-  const indices = new Int32Array(indptr[m]);
-  const values = g.values ? new (g.values.constructor as Float64ArrayConstructor)(indptr[m]) : undefined;
-  for (let r = 0; r < m; r++) {
-    const v = nodes[r];
-    let w = indptr[r];
+    const start = w;
     for (let k = g.indptr[v]; k < g.indptr[v + 1]; k++) {
       const l = local[g.indices[k]];
       if (l < 0) continue;
@@ -322,7 +321,12 @@ function induce(g: CsrGraph, nodes: Int32Array, local: Int32Array): { graph: Csr
       if (values && g.values) values[w] = g.values[k];
       w++;
     }
-    sortRowSegment(indices, values, indptr[r], w);
+    indptr[r + 1] = w;
+    sortRowSegment(indices, values, start, w);
+  }
+  if (w < capacity) {
+    indices = indices.slice(0, w);
+    values = values?.slice(0, w);
   }
   return { graph: { rows: m, cols: m, indptr, indices, values }, nodes };
 }

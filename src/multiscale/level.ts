@@ -56,9 +56,11 @@ export function restrictNodes(ids: Int32Array, coarseOf: Int32Array): Int32Array
   return Int32Array.from(out).sort();
 }
 
-/** Builds the level of a selection method from its kept nodes and coarse graph. */
+/** Builds the level of a selection method from its kept nodes and coarse graph; dense feature rows are gathered into
+ *  `into` when it is given (and long enough: a spare buffer of an earlier draw). */
 export function selectionLevel(
   input: CoarsenInput, level: number, method: CoarsenMethod, nodes: Int32Array, graph: CsrGraph, buildS: number,
+  into?: Float32Array | Float64Array,
 ): CoarseLevel {
   const n = input.data.ctx.numNodes;
   const coarseOf = new Int32Array(n).fill(-1);
@@ -70,7 +72,7 @@ export function selectionLevel(
   };
   const d = input.data;
   const data: PreparedData = {
-    x: gatherInput(d.x, nodes),
+    x: gatherInput(d.x, nodes, into && into.length >= nodes.length * d.x.cols ? into : undefined),
     ctx: new GraphContext(graph, d.ctx.dtype),
     labels: Int32Array.from(nodes, (v) => d.labels[v]),
     numClasses: d.numClasses,

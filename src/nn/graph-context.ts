@@ -51,21 +51,24 @@ export class GraphContext {
 
   private build(kind: AdjacencyKind): CsrMatrix {
     const g = this.graph;
+    // a graph flagged symmetric keeps that through these (the unit structure, one loop per row at its sorted place,
+    // weights deg_i^-1/2 deg_j^-1/2): flagged without the check's pass over the entries
+    const flag = (m: CsrMatrix): CsrMatrix => (g.symmetric ? { ...m, symmetric: true } : withSymmetryFlag(m));
     switch (kind) {
       case 'gcn': // symmetric for an undirected graph: backward passes then need no transpose
-        return withSymmetryFlag(gcnNormalize(addSelfLoops(withoutValues(g)), { dtype: this.dtype }));
+        return flag(gcnNormalize(addSelfLoops(withoutValues(g)), { dtype: this.dtype }));
       case 'mean':
         return rowNormalize(withoutValues(g), { dtype: this.dtype });
       case 'sum':
-        return withSymmetryFlag(withoutValues(g));
+        return flag(withoutValues(g));
       case 'loops':
-        return withSymmetryFlag(withoutValues(addSelfLoops(withoutValues(g))));
+        return flag(withoutValues(addSelfLoops(withoutValues(g))));
     }
   }
 }
 
 function withoutValues(g: CsrMatrix): CsrMatrix {
-  return g.values ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
+  return g.values || g.symmetric ? { rows: g.rows, cols: g.cols, indptr: g.indptr, indices: g.indices } : g;
 }
 
 /** Rows `rows` of m, in that order, as a new CSR matrix with m's columns. */

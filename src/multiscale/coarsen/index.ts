@@ -59,10 +59,14 @@ export function matchingRoundsPerLevel(ratio: number): number {
 }
 
 /** Level `level` (>= 1) of `method`. Selection methods keep m = floor(n * ratio^level) nodes (subgraph: at most
- *  m) drawn from the FULL graph; matching runs level * log2(1 / ratio) rounds of heavy-edge matching; the coarse graph is the induced subgraph on A^power with unit weights. `epoch`
- *  only matters for methods that redraw (rns: random on even epochs, subgraph on odd). Same arguments -> the
- *  same level. Throws when the level would be empty or hold no training node. */
-export function coarsenLevel(input: CoarsenInput, method: CoarsenMethod, level: number, opts: CoarsenOptions, seed: number, epoch = 0): CoarseLevel {
+ *  m) drawn from the FULL graph, the coarse graph being the induced subgraph on A^power with unit weights; matching
+ *  runs level * log2(1 / ratio) rounds of heavy-edge matching. `epoch` only matters for methods that redraw (rns:
+ *  random on even epochs, subgraph on odd). Same arguments -> the same level. `spare`: a buffer the dense feature
+ *  rows of a selection level may be gathered into (see Hierarchy). Throws when the level would be empty or hold no
+ *  training node. */
+export function coarsenLevel(
+  input: CoarsenInput, method: CoarsenMethod, level: number, opts: CoarsenOptions, seed: number, epoch = 0, spare?: Float32Array | Float64Array,
+): CoarseLevel {
   validateCoarsenOptions(method, level, opts);
   const t0 = performance.now();
   const n = input.data.ctx.numNodes;
@@ -78,7 +82,7 @@ export function coarsenLevel(input: CoarsenInput, method: CoarsenMethod, level: 
       : kind === 'topk' ? selectTopk(g, m)
         : selectSubgraph(g, input.split.train, level, m, rng);
     const graph = poweredSubgraph(g, nodes, opts.power ?? 1, opts.maxPowerEdges ?? DEFAULT_MAX_POWER_EDGES);
-    lv = selectionLevel(input, level, method, nodes, graph, (performance.now() - t0) / 1000);
+    lv = selectionLevel(input, level, method, nodes, graph, (performance.now() - t0) / 1000, spare);
   }
   requireTrainNodes(lv, `coarsen ${method}`);
   return lv;

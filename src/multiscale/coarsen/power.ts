@@ -15,9 +15,10 @@ export function poweredSubgraph(graph: CsrGraph, nodes: Int32Array, power: numbe
   const n = graph.rows;
   const m = nodes.length;
   if (power === 1) {
-    // an induced subgraph of a symmetric loop-free graph is symmetric and loop-free: only its weights need dropping
+    // an induced subgraph of a symmetric loop-free graph is symmetric and loop-free (its rows come out sorted): only
+    // its weights need dropping, and it is flagged so that no one checks its symmetry again (a redrawn level, every epoch)
     const sub = inducedSubgraph(graph, nodes).graph;
-    return isSymmetricLoopFree(graph) ? { rows: sub.rows, cols: sub.cols, indptr: sub.indptr, indices: sub.indices } : unitSymmetric(sub);
+    return isSymmetricLoopFree(graph) ? { rows: sub.rows, cols: sub.cols, indptr: sub.indptr, indices: sub.indices, symmetric: true } : unitSymmetric(sub);
   }
   const local = new Int32Array(n).fill(-1);
   nodes.forEach((v, r) => (local[v] = r));

@@ -5,14 +5,20 @@ import type { Rng } from '../../graph/rng.js';
 
 /** m nodes uniformly at random without replacement (partial Fisher-Yates), sorted ascending. */
 export function selectRandom(n: number, m: number, rng: Rng): Int32Array {
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
   for (let i = 0; i < m; i++) {
     const j = i + rng.nextInt(n - i);
     const t = perm[i];
     perm[i] = perm[j];
     perm[j] = t;
   }
-  return perm.slice(0, m).sort();
+  // ascending by marking the kept ids and scanning: O(n), where sorting m ids cost more (a redraw every epoch)
+  const kept = new Uint8Array(n);
+  for (let i = 0; i < m; i++) kept[perm[i]] = 1;
+  const out = new Int32Array(m);
+  for (let v = 0, w = 0; v < n; v++) if (kept[v]) out[w++] = v;
+  return out;
 }
 
 /** Every node by degree, highest first (ties: lower id), per graph: selectTopk runs once per level and per check. */
