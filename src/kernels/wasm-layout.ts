@@ -31,12 +31,16 @@ const RESIDENT_LIMIT = 512 * 2 ** 20;
 const SLACK = 16;
 const align64 = (x: number): number => Math.ceil(x / 64) * 64;
 
-interface Resident { at: number; generation: number }
+/** A resident range's place in the resident region; `live` until released. */
+interface Slot { end: number; live: boolean }
+interface Resident { at: number; generation: number; slot: Slot }
 
 export class WasmLayout {
   private top = BASE;
   private generation = 0;
   private readonly residents = new WeakMap<Copyable, Map<string, Resident>>();
+  /** this generation's resident slots in address order, so that released ones at the top can be given back */
+  private slots: Slot[] = [];
   /** bytes copied into the memory by place() so far (for tests and profiles) */
   copiedBytes = 0;
 
@@ -75,7 +79,7 @@ export class WasmLayout {
       const a = arrayOf(p);
       new (a.constructor as Int32ArrayConstructor)(buffer, addresses[i], p.hi - p.lo).set(a.subarray(p.lo, p.hi) as Int32Array);
       this.copiedBytes += bytesOf(p);
-      if ('keep' in p) this.remember(p.keep, p.lo, p.hi, addresses[i]);
+      if ('keep' in p) this.remember(p.keep, p.lo, p.hi, addresses[i], align64(bytesOf(p) + SLACK));
     });
     this.top = top;
     return addresses;
@@ -101,15 +105,30 @@ export class WasmLayout {
     return r && r.generation === this.generation ? r.at : undefined;
   }
 
-  private remember(a: Copyable, lo: number, hi: number, at: number): void {
+  private remember(a: Copyable, lo: number, hi: number, at: number, size: number): void {
     let byRange = this.residents.get(a);
     if (!byRange) this.residents.set(a, (byRange = new Map()));
-    byRange.set(`${lo}:${hi}`, { at, generation: this.generation });
+    const slot = { end: at + size, live: true };
+    this.slots.push(slot);
+    byRange.set(`${lo}:${hi}`, { at, generation: this.generation, slot });
+  }
+
+  /** Forgets the resident copies of `arrays` (structure no kernel will see again: a redrawn level's graph) and gives
+   *  back the top of the resident region down to the highest copy still live. Without this, graphs drawn afresh
+   *  every epoch fill the region up to RESIDENT_LIMIT (and the process's memory with it) before it starts over. */
+  release(arrays: readonly Copyable[]): void {
+    for (const a of arrays) {
+      for (const r of this.residents.get(a)?.values() ?? []) if (r.generation === this.generation) r.slot.live = false;
+      this.residents.delete(a);
+    }
+    while (this.slots.length > 0 && !this.slots[this.slots.length - 1].live) this.slots.pop();
+    this.top = this.slots.length > 0 ? this.slots[this.slots.length - 1].end : BASE;
   }
 
   private restart(): void {
     this.generation++;
     this.top = BASE;
+    this.slots = [];
   }
 }
 

@@ -165,3 +165,14 @@ export function loadWasmSparse(): WasmSparse | null {
 export function wasmSparseUnavailableReason(): string | undefined {
   return unavailable;
 }
+
+/** Tells the wasm kernels that no call will see these matrices again (and their known transposes): their resident
+ *  copies are forgotten and the space at the top of the resident region is given back (see WasmLayout.release). */
+export function releaseMatrices(matrices: readonly CsrMatrix[]): void {
+  if (!loaded) return;
+  const arrays: Copyable[] = [];
+  for (const m of matrices) {
+    for (const t of new Set([m, knownTranspose(m) ?? m])) arrays.push(t.indptr, t.indices, ...(t.values ? [t.values] : []));
+  }
+  loaded.layout.release(arrays);
+}

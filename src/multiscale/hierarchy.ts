@@ -28,10 +28,12 @@ export interface Hierarchy {
   /** the levels of `epoch` (index = level); cached: fixed methods build once, redrawing methods once per epoch */
   levelsAt(epoch: number): readonly CoarseLevel[];
   /** level l of `epoch`. Redrawing methods gather a new draw's feature rows into the buffer of the draw it replaces
-   *  (the same level, an earlier epoch): a level's features are valid until the next epoch's draw of that level. */
+   *  (the same level, an earlier epoch), and give back what the kernels held of its graph: a level is valid until
+   *  the next epoch's draw of that level. */
   level(l: number, epoch: number): CoarseLevel;
-  /** Drops the cached level l >= 1, so that its arrays can be collected once no one else holds it (a schedule that
-   *  is done with a level); asked for again, it is built again, the same as before. */
+  /** Drops the cached level l >= 1 and gives back what the kernels held of its graph, so that its arrays can be
+   *  collected once no one else holds it (a schedule that is done with a level); asked for again, it is built again,
+   *  the same as before. */
   forget(l: number): void;
 }
 
@@ -61,7 +63,10 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
     const e = redraws ? epoch : 0;
     if (redraws && e !== cachedEpoch) {
       // keep only the current epoch's draws
-      for (const [k, old] of cache) if (old.data.x instanceof Tensor) spare.set(k, old.data.x.data);
+      for (const [k, old] of cache) {
+        if (old.data.x instanceof Tensor) spare.set(k, old.data.x.data);
+        old.data.ctx.release();
+      }
       cache.clear();
       cachedEpoch = e;
     }
@@ -83,6 +88,7 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
     level,
     forget: (l: number) => {
       if (l >= 1) {
+        cache.get(l)?.data.ctx.release();
         cache.delete(l);
         spare.delete(l);
       }

@@ -2,6 +2,7 @@
 
 import { addSelfLoops, gcnNormalize, rowNormalize } from '../graph/build.js';
 import { withSymmetryFlag, type CsrGraph, type CsrMatrix } from '../graph/csr.js';
+import { releaseMatrices } from '../kernels/wasm-sparse.js';
 import type { DType } from '../tensor/tensor.js';
 
 /** gcn: D^-1/2 (A+I) D^-1/2; mean: row-normalised A (SAGE); sum: A with unit weights (GIN);
@@ -12,6 +13,8 @@ export type AdjacencyKind = 'gcn' | 'mean' | 'sum' | 'loops';
 export class GraphContext {
   private readonly cache = new Map<AdjacencyKind, CsrMatrix>();
   private readonly rowCache = new Map<AdjacencyKind, WeakMap<Int32Array, CsrMatrix>>();
+  /** every row slice built, for release() (rowCache's keys cannot be listed) */
+  private readonly rowSlices: CsrMatrix[] = [];
 
   /** `prebuilt` supplies variants computed elsewhere, e.g. a mini-batch's slice of the FULL graph's GCN
    *  normalisation (which must not be re-normalised on the subgraph). */
@@ -26,6 +29,16 @@ export class GraphContext {
 
   get numNodes(): number {
     return this.graph.rows;
+  }
+
+  /** Gives back what the kernels hold of this graph's adjacencies (their resident copies in wasm memory) and drops
+   *  them here: for a graph no one will use again, such as a multiscale level that was redrawn. Asked for again, an
+   *  adjacency is built again. */
+  release(): void {
+    releaseMatrices([...this.cache.values(), ...this.rowSlices]);
+    this.cache.clear();
+    this.rowCache.clear();
+    this.rowSlices.length = 0;
   }
 
   adjacency(kind: AdjacencyKind): CsrMatrix {
@@ -45,6 +58,7 @@ export class GraphContext {
     if (!m) {
       m = selectRows(this.adjacency(kind), rows);
       perKind.set(rows, m);
+      this.rowSlices.push(m);
     }
     return m;
   }

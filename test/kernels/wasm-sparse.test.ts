@@ -9,7 +9,7 @@ import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { runPhases, runWasmJob } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
 import { createWasmSparse } from '../../src/kernels/wasm-sparse.js';
-import { threadExports } from '../../src/kernels/wasm-module.js';
+import { readWasm, threadExports } from '../../src/kernels/wasm-module.js';
 import { assertClose, randomArray, randomCsr, tolerance, uniform, wasmSparse as wasm } from './fixtures.js';
 
 describe('wasm SpMM', () => {
@@ -109,6 +109,31 @@ describe('wasm SpMM', () => {
     ref.spmm(a, x, 4, want);
     assertClose(out, want, 1e-5, 1e-5, 'after the slice');
     assert.equal(later[0].job.args[3], before[3]);
+  });
+
+  it('gives back the top of the resident region when the arrays there are released, never a live array\'s place', () => {
+    const bytes = readWasm('sparse');
+    assert.ok(typeof bytes !== 'string', String(bytes));
+    const fresh = createWasmSparse(bytes);
+    assert.ok(typeof fresh !== 'string', String(fresh));
+    const layout = fresh.layout;
+    const keep = (a: Int32Array): number => layout.place([{ keep: a, lo: 0, hi: a.length }])![0];
+    const [a, b, c, d] = [1, 2, 3, 4].map((v) => new Int32Array(1000).fill(v));
+    const atA = keep(a);
+    const atB = keep(b);
+    assert.ok(atB > atA);
+    assert.equal(keep(b), atB, 'resident: found again');
+    layout.release([b]);
+    assert.equal(keep(c), atB, 'b was on top: c takes its place');
+    const copied = layout.copiedBytes;
+    layout.release([a]);
+    assert.equal(keep(c), atB, 'releasing a (below c) moves nothing');
+    assert.equal(layout.copiedBytes, copied, 'c is still resident');
+    layout.release([c]);
+    assert.equal(keep(d), atA, 'with a and c released the region is empty again');
+    const view = new Int32Array(fresh.module.memory.buffer, atA, 1000);
+    assert.ok(view.every((v) => v === 4), 'd was copied where a was');
+    assert.notEqual(keep(a), atA, 'a released is copied afresh, above d');
   });
 
   it('computes e^x within 2 ulp of Math.exp rounded to float32, including subnormal, infinite and NaN results', () => {

@@ -10,7 +10,8 @@ import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
 import { coarsenLevel, halvings, matchingRoundsPerLevel, matchRounds, poweredSubgraph, subgraphHops } from '../../src/multiscale/coarsen/index.js';
 import { isSymmetricLoopFree, unitSymmetric } from '../../src/multiscale/coarsen/power.js';
 import type { CoarseLevel } from '../../src/multiscale/level.js';
-import { selectTopk } from '../../src/multiscale/coarsen/select.js';
+import { selectRandom, selectTopk } from '../../src/multiscale/coarsen/select.js';
+import { GraphContext } from '../../src/nn/graph-context.js';
 import { hasEdge, hasSelfLoop, isSymmetric, smallProblem } from './helpers.js';
 
 const { data, split } = smallProblem(200);
@@ -47,6 +48,31 @@ function checkSelection(lv: CoarseLevel, maxSize: number, exact: boolean): void 
 describe('selection coarsening', () => {
   it('keeps floor(n / 2^l) unique random nodes with the induced graph, features and labels of P', () => {
     for (const l of [1, 2, 3]) checkSelection(coarsenLevel(input, 'random', l, {}, 7), Math.floor(n / 2 ** l), true);
+  });
+
+  it('selectRandom keeps the first m of a partial Fisher-Yates shuffle, ascending', () => {
+    for (const [count, m, seed] of [[200, 50, 1], [200, 200, 2], [1000, 3, 3], [7, 1, 4]]) {
+      const rng = new Rng(seed);
+      const perm = Array.from({ length: count }, (_, i) => i);
+      for (let i = 0; i < m; i++) {
+        const j = i + rng.nextInt(count - i);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
+      assert.deepEqual(Array.from(selectRandom(count, m, new Rng(seed))), perm.slice(0, m).sort((a, b) => a - b), `n = ${count}, m = ${m}`);
+    }
+  });
+
+  it('flags a level induced from a symmetric loop-free graph as symmetric, and its GCN adjacency too', () => {
+    const lv = coarsenLevel(input, 'random', 1, {}, 7);
+    assert.equal(lv.data.ctx.graph.symmetric, true);
+    const gcn = lv.data.ctx.adjacency('gcn');
+    assert.equal(gcn.symmetric, true);
+    const checked = new GraphContext({ ...lv.data.ctx.graph, symmetric: undefined }).adjacency('gcn');
+    assert.equal(checked.symmetric, true, 'the check agrees');
+    assert.deepEqual([gcn.indptr, gcn.indices, gcn.values], [checked.indptr, checked.indices, checked.values]);
+    // an unflagged directed graph stays unflagged
+    const directed = fromEdgeList({ numNodes: 3, src: Int32Array.of(0, 1), dst: Int32Array.of(1, 2) });
+    assert.equal(new GraphContext(directed).adjacency('gcn').symmetric, undefined);
   });
 
   it('selectTopk takes the highest degrees and, among equal degrees, the lower ids', () => {
@@ -228,6 +254,32 @@ describe('hierarchy', () => {
     assert.notEqual(again, before, 'built again after forget');
     assert.deepEqual([again.nodes, again.data.ctx.graph.indices, again.data.x], [before.nodes, before.data.ctx.graph.indices, before.data.x]);
     assert.equal(t.level(0, 0).data, data);
+  });
+
+  it('gathers each redraw into the buffer of the draw it replaces, with the new draw\'s rows, and releases its graph', () => {
+    const h = buildHierarchy(data, split, { method: 'random', levels: 3, seed: 1 });
+    const f = x.cols;
+    const at = (lv: CoarseLevel): Tensor => lv.data.x as Tensor;
+    const firstLevel = h.level(1, 0);
+    const first = at(firstLevel).data;
+    const firstGcn = firstLevel.data.ctx.adjacency('gcn');
+    const second = h.level(1, 1);
+    // the replaced draw's adjacencies were released: asked for again, built again (the same values)
+    const rebuilt = firstLevel.data.ctx.adjacency('gcn');
+    assert.notEqual(rebuilt, firstGcn);
+    assert.deepEqual([rebuilt.indices, rebuilt.values], [firstGcn.indices, firstGcn.values]);
+    assert.equal(at(second).data.buffer, first.buffer, 'the same memory');
+    assert.equal(at(second).data.byteOffset, first.byteOffset);
+    second.nodes!.forEach((v, r) => {
+      for (let j = 0; j < f; j++) assert.equal(at(second).data[r * f + j], x.data[v * f + j]);
+    });
+    // a level that was forgotten starts afresh
+    h.forget(1);
+    assert.notEqual(at(h.level(1, 2)).data.buffer, first.buffer);
+    // level 2 keeps its own buffer: never level 1's
+    const l2 = at(h.level(2, 2)).data;
+    assert.equal(at(h.level(2, 3)).data.buffer, l2.buffer);
+    assert.notEqual(at(h.level(1, 3)).data.buffer, l2.buffer);
   });
 
   it('rejects bad options with errors naming the option and what was expected', () => {
