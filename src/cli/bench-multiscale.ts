@@ -4,11 +4,12 @@
 
 import { InvalidArgumentError } from 'commander';
 import { halvings } from '../multiscale/coarsen/index.js';
+import { METHOD_NAMES, type MethodName } from '../batching/methods.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { defaultCoarsen, MULTISCALE_SCHEDULES, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
 import {
-  chooseTarget, f2, firstReport, formatTable, mean, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot, type ConfigRuns,
+  chooseTarget, f2, firstReport, formatTable, mean, methodOptionArgs, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot, type ConfigRuns,
 } from './bench-runs.js';
 import { CliError } from './errors.js';
 import { MULTISCALE_KNOBS, type MultiscaleFlags } from './multiscale-flags.js';
@@ -19,26 +20,38 @@ import { METHOD_FLAGS } from './train.js';
 export interface MultiscaleConfig {
   schedule: 'plain' | MultiscaleSchedule;
   coarsen?: CoarsenMethod;
+  /** level 0 (plain: the only level) trained with this mini-batching method's batches instead of the full graph */
+  method?: MethodName;
 }
 
 export const MULTISCALE_BENCH_HELP = 'comma-separated configurations compared with plain full-graph training: plain, ' +
-  `coarse-to-fine[:<coarsen>], sub-to-full, multiscale-grad[:<coarsen>] (coarsen: ${COARSEN_METHODS.join(', ')}; default --coarsen, else random)`;
+  `coarse-to-fine[:<coarsen>], sub-to-full, multiscale-grad[:<coarsen>] (coarsen: ${COARSEN_METHODS.join(', ')}; default --coarsen, else random); ` +
+  'plain, coarse-to-fine and sub-to-full take @<method> to train level 0 with a mini-batching method, e.g. coarse-to-fine:random@ibmb-node';
 
-/** Parses e.g. 'plain,coarse-to-fine:topk,sub-to-full,multiscale-grad:random'. */
+/** Parses e.g. 'plain,coarse-to-fine:topk,sub-to-full,multiscale-grad:random,plain@ibmb-node,coarse-to-fine@neighbor'. */
 export function parseMultiscaleConfigs(value: string): MultiscaleConfig[] {
-  return value.split(',').map((part) => {
-    const [schedule, coarsen, extra] = part.trim().split(':');
-    if (schedule === 'plain' && coarsen === undefined) return { schedule: 'plain' };
+  return value.split(',').map((whole) => {
+    const [part, method, more] = whole.trim().split('@');
+    if (method !== undefined && (more !== undefined || !(METHOD_NAMES as readonly string[]).includes(method) || method === 'full')) {
+      throw new InvalidArgumentError(`'${whole.trim()}': after @ expected a mini-batching method (${METHOD_NAMES.filter((m) => m !== 'full').join(', ')}).`);
+    }
+    const withMethod = (c: MultiscaleConfig): MultiscaleConfig => (method === undefined ? c : { ...c, method: method as MethodName });
+    const [schedule, coarsen, extra] = part.split(':');
+    if (method !== undefined && schedule === 'multiscale-grad') {
+      throw new InvalidArgumentError(`'${whole.trim()}': the multiscale gradient evaluates the full graph at level 0 in every step; ` +
+        '@<method> applies to plain, coarse-to-fine and sub-to-full.');
+    }
+    if (schedule === 'plain' && coarsen === undefined) return withMethod({ schedule: 'plain' });
     if (!(MULTISCALE_SCHEDULES as readonly string[]).includes(schedule) || extra !== undefined) {
-      throw new InvalidArgumentError(`'${part.trim()}' is not plain, coarse-to-fine[:<coarsen>], sub-to-full or multiscale-grad[:<coarsen>].`);
+      throw new InvalidArgumentError(`'${whole.trim()}' is not plain, coarse-to-fine[:<coarsen>], sub-to-full or multiscale-grad[:<coarsen>] (with @<method> but for multiscale-grad).`);
     }
     if (coarsen !== undefined && !(COARSEN_METHODS as readonly string[]).includes(coarsen)) {
-      throw new InvalidArgumentError(`'${part.trim()}': coarsening '${coarsen}' is not one of ${COARSEN_METHODS.join(', ')}.`);
+      throw new InvalidArgumentError(`'${whole.trim()}': coarsening '${coarsen}' is not one of ${COARSEN_METHODS.join(', ')}.`);
     }
     if (schedule === 'sub-to-full' && coarsen !== undefined && coarsen !== 'subgraph') {
-      throw new InvalidArgumentError(`'${part.trim()}': sub-to-full coarsens by ego-network subgraphs only; use coarse-to-fine:${coarsen}.`);
+      throw new InvalidArgumentError(`'${whole.trim()}': sub-to-full coarsens by ego-network subgraphs only; use coarse-to-fine:${coarsen}.`);
     }
-    return { schedule: schedule as MultiscaleSchedule, coarsen: coarsen as CoarsenMethod | undefined };
+    return withMethod({ schedule: schedule as MultiscaleSchedule, coarsen: coarsen as CoarsenMethod | undefined });
   });
 }
 
@@ -65,14 +78,17 @@ interface Resolved {
   name: string;
   schedule: MultiscaleConfig['schedule'];
   coarsen: CoarsenMethod | null;
+  method: MethodName | null;
 }
 
 function resolveConfigs(f: Flags): Resolved[] {
   const out = f.multiscale.map((c): Resolved => {
-    if (c.schedule === 'plain') return { name: 'plain', schedule: 'plain', coarsen: null };
-    if (c.schedule === 'sub-to-full') return { name: 'sub-to-full', schedule: c.schedule, coarsen: defaultCoarsen(c.schedule) };
+    const method = c.method ?? null;
+    const at = method === null ? '' : `@${method}`;
+    if (c.schedule === 'plain') return { name: `plain${at}`, schedule: 'plain', coarsen: null, method };
+    if (c.schedule === 'sub-to-full') return { name: `sub-to-full${at}`, schedule: c.schedule, coarsen: defaultCoarsen(c.schedule), method };
     const coarsen = c.coarsen ?? f.coarsen ?? defaultCoarsen(c.schedule);
-    return { name: `${c.schedule}:${coarsen}`, schedule: c.schedule, coarsen };
+    return { name: `${c.schedule}:${coarsen}${at}`, schedule: c.schedule, coarsen, method };
   });
   const dup = out.find((c, i) => out.findIndex((d) => d.name === c.name) !== i);
   if (dup) throw new CliError(`--multiscale: '${dup.name}' is listed twice; expected each configuration once`);
@@ -85,10 +101,12 @@ function resolveConfigs(f: Flags): Resolved[] {
 }
 
 /** Child `fastgnn train` arguments of one run. Plain: the full graph only (--levels 1). The knobs go to the
- *  configurations they apply to (--power to selection methods, --mlmc-batch to multiscale-grad, --level-ratio to all). */
+ *  configurations they apply to (--power to selection methods, --mlmc-batch to multiscale-grad, --level-ratio to all);
+ *  a configuration with @<method> gets --method and the method option flags that method reads. */
 function childArgs(f: Flags, c: Resolved, seed: number, report: string): string[] {
   const epochs = c.schedule === 'plain' ? f.epochs : f.multiscaleEpochs ?? f.epochs;
   const args = trainArgs(f, seed, report, ['--no-compare-inference', ...(epochs === undefined ? [] : ['--epochs', String(epochs)])], ['epochs']);
+  if (c.method !== null) args.push('--method', c.method, ...methodOptionArgs(f, c.method));
   if (c.schedule === 'plain') return [...args, '--multiscale', 'coarse-to-fine', '--levels', '1'];
   args.push('--multiscale', c.schedule);
   if (c.schedule !== 'sub-to-full' && c.coarsen) args.push('--coarsen', c.coarsen);
@@ -111,6 +129,8 @@ export interface MultiscaleSummary {
   config: string;
   schedule: string;
   coarsen: string | null;
+  /** the mini-batching method of level 0; null: full-graph steps */
+  method: string | null;
   runs: number;
   failed: Array<{ seed: number; error: string }>;
   /** test accuracy at the best validation epoch, mean and sample std over seeds */
@@ -147,7 +167,7 @@ export function summariseMultiscale(c: Resolved, e: ConfigRuns, target: number):
   const ms = rs.map((r) => r.multiscale).filter((m): m is NonNullable<TrainReport['multiscale']> => m !== undefined);
   const reached = rs.map((r) => timeToTarget(r.val_history, target)).filter((t): t is number => t !== null);
   return {
-    config: c.name, schedule: c.schedule, coarsen: c.coarsen, runs: rs.length, failed: e.failed,
+    config: c.name, schedule: c.schedule, coarsen: c.coarsen, method: c.method, runs: rs.length, failed: e.failed,
     test_acc_mean: mean(rs.map((r) => r.test_acc)), test_acc_std: std(rs.map((r) => r.test_acc)),
     best_val_acc_mean: mean(rs.map((r) => r.val_acc)),
     time_to_target_s: reached.length === 0 ? null : mean(reached), target_reached: reached.length,
@@ -186,14 +206,19 @@ const NOTES = 'test accuracy at the best validation epoch (mean ± sample std ov
   'sparse-feature products, attention over edges) parts of the total. M n+e: millions of ' +
   'nodes + edges touched. peak RSS: the run\'s own child process, measured after training; a run whose last phase is ' +
   'full-graph trained on the whole graph, so its peak includes that. level MiB: estimated tensors of the largest level trained on. ' +
-  'plain: full-graph training (one level) through the same session and cost accounting.';
+  'plain: full-graph training (one level) through the same session and cost accounting; @<method>: level 0 trained ' +
+  'with that mini-batching method\'s batches (plain@<method>: that method alone), evaluation still on the full graph.';
 
 /** Refuses the flags that only --methods or only --multiscale runs read. */
 export function checkBenchFlags(f: Readonly<Record<string, unknown>>): void {
   const multiscale = f.multiscale !== undefined;
   if (multiscale) {
     const m = METHOD_FLAGS.find((k) => f[k.key] !== undefined) ?? (f.batchOrder !== undefined ? { flag: '--batch-order' } : undefined);
-    if (m) throw new CliError(`${m.flag.split(' ')[0]}: applies to --methods runs; --multiscale configurations train level 0 on the full graph`);
+    const batched = (f.multiscale as MultiscaleConfig[]).some((c) => c.method !== undefined);
+    if (m && !batched) {
+      throw new CliError(`${m.flag.split(' ')[0]}: applies to --methods runs, or to --multiscale configurations with @<method>; ` +
+        'these configurations train level 0 on the full graph');
+    }
     return;
   }
   const k = [...MULTISCALE_KNOBS.map((x) => ({ key: x.key as string, flag: x.flag })), { key: 'multiscaleEpochs', flag: '--multiscale-epochs' }]

@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { METHODS, type MethodName } from '../batching/methods.js';
 import { lineChartSvg } from '../bench/plot-svg.js';
 import { reportJson, type TrainReport } from '../train/report.js';
 import { CliError } from './errors.js';
+import { METHOD_FLAGS } from './train.js';
 
 /** train flags forwarded unchanged to every run: [flags field, CLI flag] */
 export const COMMON: ReadonlyArray<[string, string]> = [
@@ -23,6 +25,17 @@ export const COMMON: ReadonlyArray<[string, string]> = [
 function forwardedArgs(f: Readonly<Record<string, unknown>>, skip: readonly string[] = []): string[] {
   const args: string[] = [];
   for (const [key, flag] of COMMON) if (f[key] !== undefined && !skip.includes(key)) args.push(flag, String(f[key]));
+  return args;
+}
+
+/** `flag value` pairs of the method option flags set in `f` (and --batch-order) that `method` reads. */
+export function methodOptionArgs(f: Readonly<Record<string, unknown>>, method: MethodName): string[] {
+  const args: string[] = [];
+  for (const { key, flag } of METHOD_FLAGS) {
+    const v = f[key];
+    if (v !== undefined && METHODS[method].options.includes(key)) args.push(flag.split(' ')[0], Array.isArray(v) ? v.join(',') : String(v));
+  }
+  if (f.batchOrder !== undefined && METHODS[method].options.includes('batchOrder')) args.push('--batch-order', String(f.batchOrder));
   return args;
 }
 

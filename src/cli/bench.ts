@@ -10,7 +10,7 @@ import { SCHEDULER_NAMES } from '../train/optimizer-factory.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
 import { benchMultiscale, checkBenchFlags, MULTISCALE_BENCH_HELP, parseMultiscaleConfigs, type MultiscaleBenchFlags } from './bench-multiscale.js';
 import {
-  chooseTarget, f2, firstReport, formatTable, mean, meanOrNull, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot,
+  chooseTarget, f2, firstReport, formatTable, mean, meanOrNull, methodOptionArgs, runConfigs, std, timeToTarget, trainArgs, writeJson, writePlot,
 } from './bench-runs.js';
 import { addDataOptions, type DataFlags } from './data.js';
 import { CliError, reportError } from './errors.js';
@@ -92,11 +92,7 @@ export function benchTable(rows: MethodSummary[], seeds: number): string {
 function childArgs(f: BenchFlags, method: MethodName, seed: number, report: string): string[] {
   const args = trainArgs(f, seed, report, ['--method', method], method === 'full' ? ['evalEvery', 'probeEvery', 'probeBatches'] : []);
   if (f.patience === undefined && METHODS[method].training.patience === undefined) args.push('--patience', '100');
-  for (const { key, flag } of METHOD_FLAGS) {
-    const v = f[key];
-    if (v !== undefined && METHODS[method].options.includes(key)) args.push(flag.split(' ')[0], Array.isArray(v) ? v.join(',') : String(v));
-  }
-  if (f.batchOrder !== undefined && METHODS[method].options.includes('batchOrder')) args.push('--batch-order', f.batchOrder);
+  args.push(...methodOptionArgs(f, method));
   // full-batch training always evaluates the whole graph
   if (f.inference !== undefined && method !== 'full') args.push('--inference', f.inference);
   return args;

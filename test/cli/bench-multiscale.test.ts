@@ -114,7 +114,44 @@ describe('bench runs', () => {
   });
 });
 
+describe('fastgnn bench --multiscale with a mini-batched level 0', () => {
+  it('trains level 0 of @<method> configurations with that method and its option flags, evaluating the full graph', () => {
+    const dir = tempDir('bench-ms-batched');
+    try {
+      const r = runCli(['bench', '--data', CORA_NPZ, '--multiscale', 'plain,plain@neighbor,coarse-to-fine:topk@neighbor', '--seeds', '1',
+        '--epochs', '3', '--multiscale-epochs', '2', '--fanouts', '3,2', '--batch-size', '70', '--report', join(dir, 'b.json')]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^plain@neighbor +\d+\.\d\d ± 0\.00 .* mini-batch$/m);
+      assert.match(r.stdout, /^coarse-to-fine:topk@neighbor +\d+\.\d\d ± 0\.00 .* mini-batch$/m);
+      const j = readJson<BenchJson>(join(dir, 'b.json'));
+      assert.deepEqual(j.configs.map((c) => [c.config, c.method]), [['plain', null], ['plain@neighbor', 'neighbor'], ['coarse-to-fine:topk@neighbor', 'neighbor']]);
+      const report = (name: string): TrainReport => j.runs.find((x) => x.config === name)!.report;
+      for (const name of ['plain@neighbor', 'coarse-to-fine:topk@neighbor']) {
+        const rep = report(name);
+        assert.deepEqual([rep.method, rep.multiscale!.fine_level, rep.method_options.fanouts, rep.method_options.batchSize], ['neighbor', 'neighbor', [3, 2], 70], name);
+      }
+      // 140 training nodes in batches of 70: two steps per level-0 epoch
+      assert.deepEqual(report('plain@neighbor').multiscale!.cost.levels.map((l) => l.steps), [6]);
+      assert.deepEqual(report('coarse-to-fine:topk@neighbor').multiscale!.epochs_per_level, [2, 4]);
+      assert.equal(report('plain').method, 'full');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('multiscale bench configurations', () => {
+  it('parse @<method> after a plain, coarse-to-fine or sub-to-full configuration', () => {
+    assert.deepEqual(parseMultiscaleConfigs('plain@ibmb-node,coarse-to-fine:random@neighbor,sub-to-full@cluster-gcn'), [
+      { schedule: 'plain', method: 'ibmb-node' }, { schedule: 'coarse-to-fine', coarsen: 'random', method: 'neighbor' },
+      { schedule: 'sub-to-full', coarsen: undefined, method: 'cluster-gcn' },
+    ]);
+    assert.throws(() => parseMultiscaleConfigs('multiscale-grad:matching@ibmb-node'), /the multiscale gradient evaluates the full graph at level 0 in every step/);
+    assert.throws(() => parseMultiscaleConfigs('plain@full'), /'plain@full': after @ expected a mini-batching method \(ibmb-node, /);
+    assert.throws(() => parseMultiscaleConfigs('plain@sgd'), /'plain@sgd': after @ expected a mini-batching method/);
+    assert.throws(() => parseMultiscaleConfigs('plain@neighbor@x'), /after @ expected a mini-batching method/);
+  });
+
   it('parse schedules with an optional coarsening method', () => {
     assert.deepEqual(parseMultiscaleConfigs('plain, coarse-to-fine:topk,sub-to-full,multiscale-grad'), [
       { schedule: 'plain' }, { schedule: 'coarse-to-fine', coarsen: 'topk' }, { schedule: 'sub-to-full', coarsen: undefined },
