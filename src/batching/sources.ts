@@ -34,11 +34,17 @@ export function fixedBatchSource(
 
 /** Batches drawn afresh every epoch by `sampleEpoch` (e.g. saintRandomWalkBatches(...).batches), each sampled (when
  *  `sampleEpoch` is lazy) and gathered (materialised) only when the training loop reaches it, so that the first step
- *  of an epoch waits for one batch and one epoch's batches are never all held at once. */
+ *  of an epoch waits for one batch and one epoch's batches are never all held at once. A batch's graph is released
+ *  to the kernels (GraphContext.release) when the next one is asked for. */
 export function sampledBatchSource(sampleEpoch: (epoch: number) => Iterable<Batch>, data: PreparedData): BatchSource {
   return {
     *batches(epoch: number): Iterable<MaterializedBatch> {
-      for (const b of sampleEpoch(epoch)) yield materialize(b, data);
+      for (const b of sampleEpoch(epoch)) {
+        const mb = materialize(b, data);
+        yield mb;
+        // asked for the next batch, the loop is done with this one: the kernels may give its graph's place back
+        mb.ctx.release();
+      }
     },
   };
 }

@@ -31,14 +31,11 @@ export class GraphContext {
     return this.graph.rows;
   }
 
-  /** Gives back what the kernels hold of this graph's adjacencies (their resident copies in wasm memory) and drops
-   *  them here: for a graph no one will use again, such as a multiscale level that was redrawn. Asked for again, an
-   *  adjacency is built again. */
+  /** Gives back what the kernels hold of this graph's adjacencies (their resident copies in wasm memory): for a graph
+   *  no one is expected to use again, such as a multiscale level that was redrawn or a sampled mini-batch after its
+   *  step. The adjacencies themselves stay: used again, they are copied in again. */
   release(): void {
     releaseMatrices([...this.cache.values(), ...this.rowSlices]);
-    this.cache.clear();
-    this.rowCache.clear();
-    this.rowSlices.length = 0;
   }
 
   adjacency(kind: AdjacencyKind): CsrMatrix {

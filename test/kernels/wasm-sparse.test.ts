@@ -8,7 +8,7 @@ import { rowSlice as slice } from '../../src/kernels/fast.js';
 import { referenceKernels as ref } from '../../src/kernels/reference.js';
 import { runPhases, runWasmJob } from '../../src/kernels/wasm-job.js';
 import { wasmPlans } from '../../src/kernels/wasm-plans.js';
-import { createWasmSparse } from '../../src/kernels/wasm-sparse.js';
+import { createWasmSparse, releaseMatrices } from '../../src/kernels/wasm-sparse.js';
 import { readWasm, threadExports } from '../../src/kernels/wasm-module.js';
 import { assertClose, randomArray, randomCsr, tolerance, uniform, wasmSparse as wasm } from './fixtures.js';
 
@@ -109,6 +109,22 @@ describe('wasm SpMM', () => {
     ref.spmm(a, x, 4, want);
     assertClose(out, want, 1e-5, 1e-5, 'after the slice');
     assert.equal(later[0].job.args[3], before[3]);
+  });
+
+  it('copies a matrix in again once releaseMatrices said no call would see it again', () => {
+    const s = wasm();
+    const a = randomCsr(Float32Array, 30, 30, 4, true, rnd);
+    const x = randomArray(Float32Array, a.cols * 4, rnd);
+    const out = new Float32Array(a.rows * 4);
+    runPhases(plans.spmm(a, x, 4, out)!);
+    const structureBytes = 4 * (a.indptr.length + a.indices.length + a.values!.length);
+    const before = s.layout.copiedBytes;
+    runPhases(plans.spmm(a, x, 4, out)!);
+    const perCall = s.layout.copiedBytes - before; // the dense operand, copied every call
+    releaseMatrices([a]);
+    const again = s.layout.copiedBytes;
+    runPhases(plans.spmm(a, x, 4, out)!);
+    assert.equal(s.layout.copiedBytes - again, perCall + structureBytes);
   });
 
   it('gives back the top of the resident region when the arrays there are released, never a live array\'s place', () => {
