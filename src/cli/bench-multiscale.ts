@@ -3,8 +3,8 @@
 // one table of test accuracy, time to target, total time, work (FLOPs) and peak memory, plus JSON and the SVG plot.
 
 import { InvalidArgumentError } from 'commander';
-import { halvings } from '../multiscale/coarsen/index.js';
 import { METHOD_NAMES, type MethodName } from '../batching/methods.js';
+import { halvings } from '../multiscale/coarsen/index.js';
 import { COARSEN_METHODS, type CoarsenMethod } from '../multiscale/level.js';
 import { defaultCoarsen, MULTISCALE_SCHEDULES, type MultiscaleSchedule } from '../train/multiscale-options.js';
 import { fastgnnVersion, type TrainReport } from '../train/report.js';
