@@ -301,8 +301,8 @@ export function inducedSubgraph(g: CsrGraph, nodes: Int32Array, scratch?: Int32A
 }
 
 /** inducedSubgraph's body once local[v] holds v's local id (-1 outside `nodes`): one pass over the kept rows into
- *  arrays sized by their entry count, then trimmed (a redrawn multiscale level induces one every epoch; two passes,
- *  counting then filling, cost 1.6x as much on Amazon Computers). */
+ *  arrays sized by their entry count, then trimmed (a redrawn multiscale level induces one every epoch, and the
+ *  lookups local[column] are most of the work: counting first, then filling, did them twice). */
 function induce(g: CsrGraph, nodes: Int32Array, local: Int32Array): { graph: CsrGraph; nodes: Int32Array } {
   const m = nodes.length;
   const indptr = new Int32Array(m + 1);
