@@ -54,26 +54,29 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
   const redraws = redrawsEveryEpoch(opts.method);
   const cache = new Map<number, CoarseLevel>(); // by level, for the epoch `cachedEpoch` (fixed methods: all epochs)
   let cachedEpoch = -1;
-  // redrawing methods: the dense feature rows of the draw a new epoch replaces, per level, to gather the next draw
-  // into (Amazon Computers, level 1: 6,876 rows of 767 features, 21 MB, gathered every epoch into fresh pages before)
-  const spare = new Map<number, Float32Array | Float64Array>();
+  // redrawing methods: per level, the buffer its draws' dense feature rows are gathered into (the largest draw's so
+  // far; rns alternates sizes), used by the draw of the epoch in cache only (Amazon Computers, level 1: 6,876 rows of
+  // 767 features, 21 MB, gathered every epoch into fresh pages before)
+  const buffers = new Map<number, Float32Array | Float64Array>();
   const level = (l: number, epoch: number): CoarseLevel => {
     if (!Number.isInteger(l) || l < 0 || l >= opts.levels) throw new Error(`hierarchy: level must be in [0, ${opts.levels}), got ${l}`);
     if (l === 0) return level0;
     const e = redraws ? epoch : 0;
     if (redraws && e !== cachedEpoch) {
       // keep only the current epoch's draws
-      for (const [k, old] of cache) {
-        if (old.data.x instanceof Tensor) spare.set(k, old.data.x.data);
-        old.data.ctx.release();
-      }
+      for (const old of cache.values()) old.data.ctx.release();
       cache.clear();
       cachedEpoch = e;
     }
     let lv = cache.get(l);
     if (!lv) {
-      lv = coarsenLevel(input, opts.method, l, opts, opts.seed, e, spare.get(l));
-      spare.delete(l);
+      const buffer = redraws ? buffers.get(l) : undefined;
+      lv = coarsenLevel(input, opts.method, l, opts, opts.seed, e, buffer);
+      const x = lv.data.x;
+      // rows that did not fit the buffer were gathered into a new, larger array: the level's buffer from now on
+      if (redraws && x instanceof Tensor && !(buffer && x.data.buffer === buffer.buffer && x.data.byteOffset === buffer.byteOffset)) {
+        buffers.set(l, x.data);
+      }
       cache.set(l, lv);
     }
     return lv;
@@ -90,7 +93,7 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
       if (l >= 1) {
         cache.get(l)?.data.ctx.release();
         cache.delete(l);
-        spare.delete(l);
+        buffers.delete(l);
       }
     },
     levelsAt: (epoch: number) => Array.from({ length: opts.levels }, (_, l) => level(l, epoch)),

@@ -4,6 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromEdgeList, inducedSubgraph } from '../../src/graph/build.js';
+import { generateSynthetic } from '../../src/graph/generate.js';
 import { Rng } from '../../src/graph/rng.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { buildHierarchy } from '../../src/multiscale/hierarchy.js';
@@ -12,6 +13,7 @@ import { isSymmetricLoopFree, unitSymmetric } from '../../src/multiscale/coarsen
 import type { CoarseLevel } from '../../src/multiscale/level.js';
 import { selectRandom, selectTopk } from '../../src/multiscale/coarsen/select.js';
 import { GraphContext } from '../../src/nn/graph-context.js';
+import { prepareData } from '../../src/train/prepare.js';
 import { hasEdge, hasSelfLoop, isSymmetric, smallProblem } from './helpers.js';
 
 const { data, split } = smallProblem(200);
@@ -279,6 +281,17 @@ describe('hierarchy', () => {
     const l2 = at(h.level(2, 2)).data;
     assert.equal(at(h.level(2, 3)).data.buffer, l2.buffer);
     assert.notEqual(at(h.level(1, 3)).data.buffer, l2.buffer);
+    // rns alternates random draws (m rows) with ego networks, here of paths of 5 nodes: the random draws keep
+    // gathering into one buffer
+    const base = generateSynthetic({ nodes: 100, avgDegree: 6, classes: 3, features: 8, seed: 3, split: { train: 0.3, val: 0.2 } });
+    const ends: number[][] = [[], []];
+    for (let v = 0; v < 100; v++) if (v % 5 !== 4) ends.forEach((list, i) => list.push(v + i, v + 1 - i));
+    const paths = { ...base, graph: fromEdgeList({ numNodes: 100, src: Int32Array.from(ends[0]), dst: Int32Array.from(ends[1]) }) };
+    const rns = buildHierarchy(prepareData(paths, { featureLayout: 'dense' }), base.split!, { method: 'rns', levels: 2, seed: 1 });
+    const [e0, e1, e2] = [0, 1, 2].map((e) => at(rns.level(1, e)).data);
+    assert.ok(e1.length < e0.length, 'the ego network is smaller than the random draw');
+    assert.equal(e1.buffer, e0.buffer);
+    assert.deepEqual([e2.buffer, e2.byteOffset, e2.length], [e0.buffer, e0.byteOffset, e0.length]);
   });
 
   it('rejects bad options with errors naming the option and what was expected', () => {
