@@ -73,10 +73,8 @@ export function buildHierarchy(data: PreparedData, split: Split, opts: Hierarchy
       const buffer = redraws ? buffers.get(l) : undefined;
       lv = coarsenLevel(input, opts.method, l, opts, opts.seed, e, buffer);
       const x = lv.data.x;
-      // rows that did not fit the buffer were gathered into a new, larger array: the level's buffer from now on
-      if (redraws && x instanceof Tensor && !(buffer && x.data.buffer === buffer.buffer && x.data.byteOffset === buffer.byteOffset)) {
-        buffers.set(l, x.data);
-      }
+      // rows that did not fit the buffer were gathered into a new, longer array: the level's buffer from now on
+      if (redraws && x instanceof Tensor && x.data.length > (buffer?.length ?? 0)) buffers.set(l, x.data);
       cache.set(l, lv);
     }
     return lv;

@@ -13,8 +13,10 @@ export type AdjacencyKind = 'gcn' | 'mean' | 'sum' | 'loops';
 export class GraphContext {
   private readonly cache = new Map<AdjacencyKind, CsrMatrix>();
   private readonly rowCache = new Map<AdjacencyKind, WeakMap<Int32Array, CsrMatrix>>();
-  /** every row slice built, for release() (rowCache's keys cannot be listed) */
-  private readonly rowSlices: CsrMatrix[] = [];
+  /** the row slices built, for release() (rowCache's keys cannot be listed); weak, as rowCache is: a caller asking for
+   *  fresh rows every step (the multilevel gradient's samples) must not keep every slice alive */
+  private rowSlices: Array<WeakRef<CsrMatrix>> = [];
+  private liveSlices = 0;
 
   /** `prebuilt` supplies variants computed elsewhere, e.g. a mini-batch's slice of the FULL graph's GCN
    *  normalisation (which must not be re-normalised on the subgraph). */
@@ -35,7 +37,7 @@ export class GraphContext {
    *  no one is expected to use again, such as a multiscale level that was redrawn or a sampled mini-batch after its
    *  step. The adjacencies themselves stay: used again, they are copied in again. */
   release(): void {
-    releaseMatrices([...this.cache.values(), ...this.rowSlices]);
+    releaseMatrices([...this.cache.values(), ...this.slices()]);
   }
 
   adjacency(kind: AdjacencyKind): CsrMatrix {
@@ -55,9 +57,18 @@ export class GraphContext {
     if (!m) {
       m = selectRows(this.adjacency(kind), rows);
       perKind.set(rows, m);
-      this.rowSlices.push(m);
+      this.rowSlices.push(new WeakRef(m));
+      // drop collected slices' references once they may be half of the list (amortised O(1) per slice)
+      if (this.rowSlices.length > 2 * this.liveSlices + 16) {
+        this.rowSlices = this.rowSlices.filter((r) => r.deref() !== undefined);
+        this.liveSlices = this.rowSlices.length;
+      }
     }
     return m;
+  }
+
+  private slices(): CsrMatrix[] {
+    return this.rowSlices.map((r) => r.deref()).filter((m): m is CsrMatrix => m !== undefined);
   }
 
   private build(kind: AdjacencyKind): CsrMatrix {

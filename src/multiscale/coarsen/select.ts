@@ -13,10 +13,14 @@ export function selectRandom(n: number, m: number, rng: Rng): Int32Array {
     perm[i] = perm[j];
     perm[j] = t;
   }
-  // ascending by marking the kept ids and scanning: O(n), where sorting m ids cost more (a redraw every epoch)
+  return ascending(perm.subarray(0, m), n);
+}
+
+/** Distinct ids in [0, n), ascending: marked and scanned, O(n), where sorting them cost more (a redraw every epoch). */
+function ascending(ids: Int32Array, n: number): Int32Array {
   const kept = new Uint8Array(n);
-  for (let i = 0; i < m; i++) kept[perm[i]] = 1;
-  const out = new Int32Array(m);
+  for (const v of ids) kept[v] = 1;
+  const out = new Int32Array(ids.length);
   for (let v = 0, w = 0; v < n; v++) if (kept[v]) out[w++] = v;
   return out;
 }
@@ -32,7 +36,7 @@ export function selectTopk(graph: CsrGraph, m: number): Int32Array {
     order = byDegreeDescending(graph);
     degreeOrders.set(graph, order);
   }
-  return order.slice(0, m).sort();
+  return ascending(order.subarray(0, m), graph.rows);
 }
 
 /** Node ids by degree, highest first, ties by lower id: a counting sort (degrees are small integers). */
